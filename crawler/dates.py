@@ -1,0 +1,159 @@
+"""Every date form Chinese government pages use, read into `datetime.date`.
+
+Month-day dates ("[03-05]", "3月5日") take the year of the monitoring time point T and roll back one
+year when that would put them after T: inference never produces a date after T.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import NamedTuple
+
+MIN_YEAR = 1990
+
+
+class ParsedDate(NamedTuple):
+    date: dt.date
+    text: str  # the text the date was read from, as evidence
+    year_inferred: bool = False
+
+
+class DateSpan(NamedTuple):
+    """A date found in a text, with where it sits (used to judge its context)."""
+
+    parsed: ParsedDate
+    start: int
+    end: int
+
+
+# Full-width digits and separators are mapped one character to one character, so match positions
+# in the normalized text are positions in the original.
+_NORMALIZE = str.maketrans(
+    "０１２３４５６７８９－／．—–\u3000\xa0［］（）", "0123456789-/.--  []()"
+)
+
+_TIME = r"(?:[\sT]+\d{1,2}:\d{2}(?::\d{2})?)?"
+_YEAR = r"(?:19|20)\d{2}"
+_HANZI_ZEROS = "〇零○ＯOo0"  # 二〇二四 is also written 二○二四, 二O二四
+_HANZI_DIGITS = "一二三四五六七八九"
+_HANZI_DIGIT = _HANZI_ZEROS + _HANZI_DIGITS
+_HANZI_NUMBER = _HANZI_DIGITS + "十"
+_LABEL = r"(?:发布|成文|发文|印发|更新|公开)?(?:时间|日期)"
+
+_DATE_RE = re.compile(
+    "|".join(
+        (
+            # 发布日期：20240305 — compact digits only count when labelled …
+            rf"(?P<label>{_LABEL})\s*[:：]\s*(?P<ly>{_YEAR})(?P<lm>\d{{2}})(?P<ld>\d{{2}})(?!\d)",
+            # … or in a TRS article URL: ./202403/t20240305_1234.html
+            rf"(?:^|(?<=[/=]))t(?P<ty>{_YEAR})(?P<tm>\d{{2}})(?P<td>\d{{2}})_\d+\.s?html?",
+            # 二〇二四年三月五日
+            rf"(?P<hy>[{_HANZI_DIGIT}]{{4}})\s*年\s*(?P<hm>[{_HANZI_NUMBER}]{{1,2}})\s*月"
+            rf"\s*(?P<hd>[{_HANZI_NUMBER}]{{1,3}})\s*[日号]",
+            # 2024年3月5日 10:32
+            rf"(?<!\d)(?P<cy>{_YEAR})\s*年\s*(?P<cm>\d{{1,2}})\s*月\s*(?P<cd>\d{{1,2}})\s*[日号]{_TIME}",
+            # 2024-03-05, 2024/3/5, 2024.03.05 (one separator throughout), with an optional time
+            rf"(?<!\d)(?P<fy>{_YEAR})(?P<sep>[-/.])(?P<fm>\d{{1,2}})(?P=sep)(?P<fd>\d{{1,2}})(?!\d){_TIME}",
+            # 3月5日
+            r"(?<![\d年])(?P<mm>\d{1,2})\s*月\s*(?P<md>\d{1,2})\s*[日号]",
+            # [03-05], (3-5), (03.05)
+            r"[\[(【〔](?P<bm>\d{1,2})[-/.](?P<bd>\d{1,2})[\])】〕]",
+            # bare 03-05 / 03/05: two digits each, not part of a longer number, time or path
+            r"(?<![\d\-/.:])(?P<xm>\d{2})[-/](?P<xd>\d{2})(?![\d\-/:])",
+        )
+    )
+)
+
+# Article URLs of the common CMSs carry the publication date in their path.
+_URL_DATE_RES = (
+    re.compile(rf"/t(?P<y>{_YEAR})(?P<m>\d{{2}})(?P<d>\d{{2}})_\d+\.\w+"),  # TRS WCM
+    re.compile(rf"/(?P<y>{_YEAR})-(?P<m>\d{{2}})/(?P<d>\d{{2}})/content_\d+"),  # gov.cn
+    re.compile(rf"/art/(?P<y>{_YEAR})/(?P<m>\d{{1,2}})/(?P<d>\d{{1,2}})/art_"),  # Hanweb
+)
+
+
+def find_date_spans(text: str, at: dt.date | None = None) -> list[DateSpan]:
+    """All dates in `text`, in order, with their positions."""
+    at = at or dt.date.today()
+    found = []
+    for match in _DATE_RE.finditer(text.translate(_NORMALIZE)):
+        parsed = _to_date(match, at)
+        if parsed is not None:
+            date, inferred = parsed
+            evidence = text[match.start() : match.end()].strip()
+            found.append(DateSpan(ParsedDate(date, evidence, inferred), match.start(), match.end()))
+    return found
+
+
+def find_dates(text: str, at: dt.date | None = None) -> list[ParsedDate]:
+    """All dates in `text`, in order of appearance."""
+    return [span.parsed for span in find_date_spans(text, at)]
+
+
+def parse_date(text: str, at: dt.date | None = None) -> ParsedDate | None:
+    """The first date in `text`, or None."""
+    spans = find_date_spans(text, at)
+    return spans[0].parsed if spans else None
+
+
+def date_from_url(url: str, at: dt.date | None = None) -> ParsedDate | None:
+    """The publication date encoded in an article URL path (TRS, gov.cn, Hanweb), or None."""
+    at = at or dt.date.today()
+    for pattern in _URL_DATE_RES:
+        match = pattern.search(url)
+        if match:
+            date = _full_date(int(match["y"]), int(match["m"]), int(match["d"]), at)
+            if date is not None:
+                return ParsedDate(date, match.group(0), False)
+    return None
+
+
+def _to_date(match: re.Match[str], at: dt.date) -> tuple[dt.date, bool] | None:
+    groups = match.groupdict()
+    for y, m, d in (("ly", "lm", "ld"), ("ty", "tm", "td"), ("cy", "cm", "cd"), ("fy", "fm", "fd")):
+        if groups[y]:
+            date = _full_date(int(groups[y]), int(groups[m]), int(groups[d]), at)
+            return (date, False) if date else None
+    if groups["hy"]:
+        year = int("".join(str(_HANZI_DIGITS.find(c) + 1) for c in groups["hy"]))
+        date = _full_date(year, _hanzi_number(groups["hm"]), _hanzi_number(groups["hd"]), at)
+        return (date, False) if date else None
+    for m, d in (("mm", "md"), ("bm", "bd"), ("xm", "xd")):
+        if groups[m]:
+            date = _month_day(int(groups[m]), int(groups[d]), at)
+            return (date, True) if date else None
+    return None
+
+
+def _full_date(year: int, month: int, day: int, at: dt.date) -> dt.date | None:
+    if not MIN_YEAR <= year <= at.year:
+        return None
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _month_day(month: int, day: int, at: dt.date) -> dt.date | None:
+    """The latest valid date with this month and day that is not after `at` (within a year)."""
+    for year in (at.year, at.year - 1):
+        try:
+            date = dt.date(year, month, day)
+        except ValueError:
+            continue
+        if date <= at:
+            return date
+    return None
+
+
+def _hanzi_number(text: str) -> int:
+    """一 … 三十一 as an int (十 = 10, 十一 = 11, 二十 = 20, 二十一 = 21); 0 when malformed."""
+    tens_text, ten, ones_text = text.partition("十")
+    if not ten:
+        tens_text, ones_text = "", tens_text
+    if len(tens_text) > 1 or len(ones_text) > 1 or "十" in ones_text:
+        return 0
+    tens = _HANZI_DIGITS.find(tens_text) + 1 if tens_text else int(bool(ten))
+    ones = _HANZI_DIGITS.find(ones_text) + 1 if ones_text else 0
+    return tens * 10 + ones

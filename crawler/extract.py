@@ -1,0 +1,159 @@
+"""One page in, its facts out (the `govsweep extract` engine). The page is parsed once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from urllib.parse import urlsplit
+
+from selectolax.lexbor import LexborHTMLParser
+
+from crawler.dates import ParsedDate, date_from_url, find_date_spans, parse_date
+from crawler.discover import discover_columns, parse_sitemap, parse_xxgk_tree
+from crawler.identity import read_identity
+from crawler.listpage import (
+    absolute_url,
+    clean_text,
+    extract_list,
+    has_running_text,
+    home_entries,
+    newest,
+    page_base,
+    script_built_reason,
+)
+from crawler.model import PageFacts
+
+# What the caller knows the page to be; "sitemap" and "xxgk" pages yield their column tree.
+KIND_HINTS = ("home", "list", "article", "sitemap", "xxgk")
+
+_ROOT_PATH = re.compile(r"^/?(?:(?:index|default)\.\w+)?$")
+_PUBLISH_LABEL = re.compile(r"发布(?:时间|日期)\s*[:：]?\s*")
+_ARTICLE_META = ("articletitle", "pubdate")
+_LABEL_DATE_REACH = 40  # how far after 发布时间： the date may start
+
+
+def extract_page(
+    html: str,
+    url: str,
+    at: dt.date,
+    charset: str | None = None,
+    kind_hint: str | None = None,
+) -> PageFacts:
+    """Everything a checker needs from one page: its kind, list items and newest date, blank or
+    script-built list, further pages, columns and footer (home), publication date (article)."""
+    _check_input(html, url, at, kind_hint)
+    tree = LexborHTMLParser(html)
+    base = page_base(tree, url)
+    title_node = tree.css_first("title")
+    facts = PageFacts(
+        url=url,
+        kind="other",
+        title=clean_text(title_node.text()) if title_node else "",
+        charset=charset,
+        meta=_meta(tree),
+        links=_links(tree, base),
+    )
+    if kind_hint == "home" or (kind_hint is None and _ROOT_PATH.match(urlsplit(url).path)):
+        return _home(tree, url, at, facts)
+    if kind_hint == "sitemap":
+        facts.columns = parse_sitemap(tree, url)
+        return facts
+    if kind_hint == "xxgk":
+        facts.columns = parse_xxgk_tree(tree, url)
+        return facts
+    meta = {name.lower(): value for name, value in facts.meta.items()}
+    if kind_hint == "article" or any(name in meta for name in _ARTICLE_META):
+        return _article(tree, url, at, facts, meta)
+    if kind_hint != "list" and _looks_like_article(tree):
+        return _article(tree, url, at, facts, meta)  # its 相关文章 list is not the page's
+    listing = extract_list(tree, url, at)
+    if listing.items or listing.blank or listing.needs_browser:
+        facts.kind = "list"
+        facts.items = listing.items
+        facts.latest = listing.latest
+        facts.latest_item = listing.latest_item
+        facts.blank = listing.blank
+        facts.blank_reason = listing.blank_reason
+        facts.next_pages = listing.next_pages
+        facts.needs_browser = listing.needs_browser
+    return facts
+
+
+def _check_input(html: object, url: object, at: object, kind_hint: object) -> None:
+    if not isinstance(html, str):
+        raise TypeError(
+            f"html must be str, got {type(html).__name__} (decode bytes with decode_html)"
+        )
+    if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https", "file"):
+        raise ValueError(f"url {url!r} is not an absolute http(s) or file URL")
+    if urlsplit(url).scheme != "file" and not urlsplit(url).netloc:
+        raise ValueError(f"url {url!r} has no host")
+    if not isinstance(at, dt.date):
+        raise TypeError(f"at must be a datetime.date (the monitoring time point), got {at!r}")
+    if kind_hint is not None and kind_hint not in KIND_HINTS:
+        raise ValueError(f"kind_hint {kind_hint!r} is not one of {', '.join(KIND_HINTS)}")
+
+
+def _home(tree: LexborHTMLParser, url: str, at: dt.date, facts: PageFacts) -> PageFacts:
+    facts.kind = "home"
+    facts.columns = discover_columns(tree, url)
+    facts.footer = read_identity(tree, url)
+    facts.items = home_entries(tree, url, at)
+    top = newest(facts.items)
+    facts.latest = top.date if top else None
+    facts.latest_item = top
+    if not facts.items and script_built_reason(tree):
+        facts.needs_browser = True  # no dated entry may only mean they are drawn by script
+    return facts
+
+
+def _article(
+    tree: LexborHTMLParser, url: str, at: dt.date, facts: PageFacts, meta: dict[str, str]
+) -> PageFacts:
+    facts.kind = "article"
+    published = _published(tree, url, at, meta)
+    facts.published = published.date.isoformat() if published else None
+    return facts
+
+
+def _published(
+    tree: LexborHTMLParser, url: str, at: dt.date, meta: dict[str, str]
+) -> ParsedDate | None:
+    """PubDate meta first, then the 发布时间 label of the article header, then the URL path."""
+    if meta.get("pubdate"):
+        parsed = parse_date(meta["pubdate"], at)
+        if parsed:
+            return parsed
+    text = tree.body.text(separator=" ") if tree.body is not None else ""
+    for label in _PUBLISH_LABEL.finditer(text):
+        spans = find_date_spans(text[label.end() : label.end() + _LABEL_DATE_REACH], at)
+        if spans and spans[0].start <= 2:
+            return spans[0].parsed
+    return date_from_url(url, at)
+
+
+def _looks_like_article(tree: LexborHTMLParser) -> bool:
+    """One 发布时间 label and running text outside the page chrome."""
+    body = tree.body
+    if body is None or len(_PUBLISH_LABEL.findall(body.text(separator=" "))) != 1:
+        return False
+    return has_running_text(body)
+
+
+def _meta(tree: LexborHTMLParser) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    for node in tree.css("meta[name]"):
+        name = (node.attributes.get("name") or "").strip()
+        if name and name not in meta:
+            meta[name] = clean_text(node.attributes.get("content"))
+    return meta
+
+
+def _links(tree: LexborHTMLParser, base: str) -> list[str]:
+    """Absolute http(s) URLs of every link and image, once each, in page order."""
+    found = []
+    for node in tree.css("a[href], img[src]"):
+        target = absolute_url(node.attributes.get("href" if node.tag == "a" else "src"), base)
+        if target:
+            found.append(target)
+    return list(dict.fromkeys(found))

@@ -1,0 +1,665 @@
+"""A list page's main list: its items and their dates, the newest one, blank lists, script-built lists
+and the further pages of the list.
+
+The main list is found from the links up: every link climbs to the ancestor that repeats most among
+its siblings (the `<li>` of a `<ul>`, the `<tr>` of a table, the `<a>` of a flat list); the repeated
+siblings of one parent are a link group, and the group with the most dated items outside the page
+chrome (navigation, header, footer, sidebars) is the main list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import msgspec
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from crawler.dates import DateSpan, ParsedDate, date_from_url, find_date_spans
+from crawler.model import ListItem
+
+# A title plus e.g. an attachment and a 详细 link; more links make a page block, not an item.
+MAX_LINKS_PER_ITEM = 3
+MAX_NEXT_PAGES = 10
+MAX_DEPTH = 64  # ancestors of a link looked at
+MIN_PARAGRAPH = 60  # characters of running text: an article or text page, not an empty column
+# Siblings between two items that may still belong to the first (its date line).
+MAX_GAP_ELEMENTS = 4
+MAX_ITEM_TEXT = 500  # a title, a date and perhaps a summary; longer is a page block, not an item
+
+MAIN, ASIDE, CHROME = "main", "aside", "chrome"
+_CHROME_TAGS = {"nav", "header", "footer"}
+_CHROME_TOKEN = re.compile(
+    r"nav|menu|header|footer|copyright|crumb|daohang|yqlj|friend|toolbar"
+    r"|^(?:top|head|foot|bottom|banner|links?|position|location|logo|weizhi)(?:[-_\d]|$)"
+)
+_ASIDE_TOKEN = re.compile(r"side|hot|rank|recommend|tuijian|related|xgwz|xgxx|paihang")
+# Containers a list is rendered into: an empty one is an empty list (空白栏目).
+_LIST_TOKEN = re.compile(r"list|liebiao|news|^(?:lb|items?|article|content|data|info)(?:[-_\d]|$)")
+
+BLANK_MARKERS = tuple(
+    "暂无信息 暂无数据 暂无内容 暂无相关信息 暂无记录 暂无文章 栏目建设中 正在建设中 信息正在完善中".split()
+)
+_PIN_TOKEN = re.compile(r"^(?:top|zhiding|zd|istop|is-top|settop|sticky)$")
+_PIN_TEXT = re.compile(r"[\[【(（]?置顶[\]】)）]?")
+_NOT_ITEM_TITLES = set("设为首页 加入收藏 无障碍 无障碍浏览 繁体 简体 繁體 长者模式".split())
+_PAGER_WORDS = set("首页 上一页 下一页 尾页 末页 上页 下页 前页 后页 跳转 go".split())
+_NEXT_WORDS = {"下一页", "下页", "后页", "next", ">", "›", "»"}
+_ARTICLE_URL = re.compile(
+    r"/t\d{8}_\d+|content_\d+|/art/|detail|article|\d{4,}\.s?html?$|[?&](?:id|docid|infoid)="
+)
+_MENU_URL = re.compile(r"/$|/(?:index|list|default)[\w-]*\.(?:s?html?|jsp|aspx?|php)$|/col/col\d+")
+_INLINE_TAGS = {"span", "em", "i", "font", "small", "b", "strong", "label", "time", "br", "-text"}
+_SCRIPT_TAGS = {"script", "style", "noscript", "template", "textarea"}
+
+_LEFT_OK = "[(【〔<《：:|丨/-—"
+_RIGHT_OK = "])】〕>》|"
+_PUBLISH_LABEL = re.compile(r"发布(?:时间|日期)\s*[:：]?\s*$")
+
+_AJAX = re.compile(
+    r"\$\.(?:ajax|get|getJSON|post)\s*\(|\bfetch\s*\(|XMLHttpRequest|axios\.|\.load\s*\("
+)
+_DOM_BUILD = re.compile(r"innerHTML|\.append\s*\(|\.html\s*\(|insertAdjacentHTML")
+_LOOP = re.compile(r"\bfor\s*\(|\.each\s*\(|forEach|\.map\s*\(")
+_DOC_WRITE = re.compile(r"document\.write(?:ln)?\s*\(")
+_PAGER_SCRIPT = re.compile(r"createPageHTML|countPage|下一页")
+_PAGER_TEXT = re.compile(
+    r"[\d\s/|·.,:：，]|首页|[上下]一?页|尾页|末页|跳转|转到|共|条|第|页|go|确定", re.I
+)
+_CREATE_PAGE = re.compile(
+    r"createPageHTML\s*\(\s*(?:['\"][^'\"]*['\"]\s*,\s*)?([\w.]+)\s*,\s*([\w.]+)\s*,"
+    r"\s*['\"]?([\w.]+)['\"]?\s*,\s*['\"]?([\w.]+)['\"]?"
+)
+
+
+class ListResult(msgspec.Struct, omit_defaults=True):
+    items: list[ListItem] = []
+    latest: str | None = None
+    latest_item: ListItem | None = None
+    blank: bool = False
+    blank_reason: str | None = None  # the 暂无… text seen, or "empty list"
+    next_pages: list[str] = []
+    needs_browser: bool = False
+    browser_reason: str | None = None  # iframe, ajax, document.write, script builds the list
+
+
+def extract_list(tree: LexborHTMLParser, url: str, at: dt.date) -> ListResult:
+    """Read the main list of a column page."""
+    body = tree.body
+    if body is None:
+        return ListResult()
+    groups = link_groups(body, page_base(tree, url), at)
+    main = _best([group for group in groups if group.zone == MAIN and group.dated])
+    if main is not None:
+        return _with_items(tree, main, url)
+    # No dated list in the content area: a script-built list or a blank column must not be
+    # mistaken for the undated links (sub-column menus, related links) that remain.
+    browser_reason = script_built_reason(tree)
+    if browser_reason:
+        return ListResult(needs_browser=True, browser_reason=browser_reason)
+    marker = blank_marker(body)
+    if marker:
+        return ListResult(blank=True, blank_reason=marker)
+    fallback = _best([group for group in groups if group.zone == MAIN]) or _best(
+        [group for group in groups if group.zone == ASIDE]
+    )
+    if fallback is not None:
+        return _with_items(tree, fallback, url)
+    if _has_empty_list_region(body) and not has_running_text(body):
+        return ListResult(blank=True, blank_reason="empty list")
+    return ListResult()
+
+
+def _best(groups: list[LinkGroup]) -> LinkGroup | None:
+    """The biggest group, dated items counting thrice."""
+    return max(groups, key=lambda g: len(g.items) + 2 * g.dated, default=None)
+
+
+def home_entries(tree: LexborHTMLParser, url: str, at: dt.date) -> list[ListItem]:
+    """The dated entries of every news block of a home page (not navigation, header or footer)."""
+    if tree.body is None:
+        return []
+    groups = link_groups(tree.body, page_base(tree, url), at)
+    entries: list[ListItem] = []
+    seen: set[tuple[str | None, str]] = set()
+    for group in groups:
+        if group.zone == CHROME:
+            continue
+        for item in group.items:
+            if item.date and (item.url, item.title) not in seen:
+                seen.add((item.url, item.title))
+                entries.append(item)
+    return entries
+
+
+def newest(items: list[ListItem]) -> ListItem | None:
+    """The item with the newest date (the first one shown when several share it)."""
+    dated = [item for item in items if item.date]
+    return max(dated, key=lambda item: item.date or "", default=None)
+
+
+# --- link groups -------------------------------------------------------------------------------
+
+
+@dataclass
+class LinkGroup:
+    """Repeated sibling elements holding links: one candidate list."""
+
+    zone: str
+    items: list[ListItem] = field(default_factory=list)
+
+    @property
+    def dated(self) -> int:
+        return sum(1 for item in self.items if item.date)
+
+
+@dataclass
+class _Member:
+    node: LexborNode
+    anchors: list[LexborNode]
+
+
+def link_groups(body: LexborNode, base: str, at: dt.date) -> list[LinkGroup]:
+    """Every group of repeated link-bearing siblings in the page, with their items read."""
+    anchors = body.css("a[href], a[onclick]")
+    chains = [_ancestors(anchor) for anchor in anchors]
+    link_count: dict[int, int] = defaultdict(int)
+    for chain in chains:
+        for node in chain:
+            link_count[node.mem_id] += 1
+
+    # Which item-sized elements repeat under each parent, per tag (with their class).
+    siblings: dict[tuple[int, str], dict[int, str]] = defaultdict(dict)
+    for chain in chains:
+        for node, parent in zip(chain, chain[1:], strict=False):
+            if link_count[node.mem_id] > MAX_LINKS_PER_ITEM:
+                break
+            siblings[(parent.mem_id, node.tag)][node.mem_id] = node.attributes.get("class") or ""
+    repeats = {key: _repeats(classes) for key, classes in siblings.items()}
+
+    # Each link belongs to the item-sized ancestor with the most repeated siblings (lowest on ties).
+    members: dict[tuple, dict[int, _Member]] = {}
+    for anchor, chain in zip(anchors, chains, strict=True):
+        best, best_size = None, 0
+        for node, parent in zip(chain, chain[1:], strict=False):
+            if link_count[node.mem_id] > MAX_LINKS_PER_ITEM:
+                break
+            size = repeats[(parent.mem_id, node.tag)]
+            if size > best_size:
+                best, best_size = (node, parent), size
+        if best is None:
+            continue
+        node, parent = best
+        group_members = members.setdefault(_group_key(node, parent), {})
+        group_members.setdefault(node.mem_id, _Member(node, [])).anchors.append(anchor)
+
+    zone_cache: dict[int, str] = {}
+    groups = []
+    for group_members in members.values():
+        zones = [node_zone(member.node, zone_cache) for member in group_members.values()]
+        group = LinkGroup(zone=_prevailing_zone(zones))
+        group.items = _read_items(list(group_members.values()), link_count, base, at)
+        if group.items:
+            groups.append(group)
+    return groups
+
+
+def _prevailing_zone(zones: list[str]) -> str:
+    """The zone most members are in; on a tie the more peripheral one (a header and a footer
+    block side by side under <body> are chrome, not a list)."""
+    return max((CHROME, ASIDE, MAIN), key=zones.count)
+
+
+def _repeats(classes: dict[int, str]) -> int:
+    """How many siblings share one class: list items do (a first/last class aside), page blocks
+    side by side (header, position, content, footer) do not."""
+    counts: dict[str, int] = defaultdict(int)
+    for name in classes.values():
+        counts[name] += 1
+    return max(counts.values())
+
+
+def _ancestors(node: LexborNode) -> list[LexborNode]:
+    chain = []
+    current: LexborNode | None = node
+    while current is not None and current.tag not in ("html", "-document"):
+        if len(chain) == MAX_DEPTH:
+            break  # hostile nesting: an item and its list sit close above the link
+        chain.append(current)
+        current = current.parent
+    return chain
+
+
+def _group_key(node: LexborNode, parent: LexborNode) -> tuple:
+    """Lists split into sibling chunks (`<ul>` every five items) form one group."""
+    grandparent = parent.parent
+    if parent.tag in ("ul", "ol", "dl", "tbody", "table", "div") and grandparent is not None:
+        return (grandparent.mem_id, parent.tag, parent.attributes.get("class"), node.tag)
+    return (parent.mem_id, node.tag)
+
+
+def _read_items(
+    members: list[_Member], link_count: dict[int, int], base: str, at: dt.date
+) -> list[ListItem]:
+    member_ids = {member.node.mem_id for member in members}
+    leading = _dates_lead(members, member_ids, link_count, at)
+    gap_tags: set[str] = set()
+    extents = []
+    for index, member in enumerate(members):
+        last = index == len(members) - 1
+        allowed = (gap_tags or _INLINE_TAGS) if last and not leading else None
+        gap = _gap(member.node, member_ids, link_count, backwards=leading, allowed=allowed)
+        gap_tags.update(node.tag for node in gap)
+        extents.append(gap + [member.node] if leading else [member.node] + gap)
+    items = []
+    for member, extent in zip(members, extents, strict=True):
+        item = _read_item(member, extent, base, at)
+        if item is not None:
+            items.append(item)
+    return items
+
+
+def _dates_lead(
+    members: list[_Member], member_ids: set[int], link_count: dict[int, int], at: dt.date
+) -> bool:
+    """Whether a flat list shows each date before its link (`<span>03-05</span><a>…</a>`)."""
+    before = after = 0
+    for member in members:
+        if _dated(_gap(member.node, member_ids, link_count, backwards=True), at):
+            before += 1
+        if _dated(_gap(member.node, member_ids, link_count, backwards=False), at):
+            after += 1
+    return before > after and 2 * before >= len(members)
+
+
+def _gap(
+    node: LexborNode,
+    member_ids: set[int],
+    link_count: dict[int, int],
+    backwards: bool,
+    allowed: set[str] | None = None,
+) -> list[LexborNode]:
+    """The siblings between an item and the next (or previous) one that carry no link."""
+    gap: list[LexborNode] = []
+    elements = 0
+    sibling = node.prev if backwards else node.next
+    while sibling is not None and elements < MAX_GAP_ELEMENTS:
+        if sibling.mem_id in member_ids or link_count.get(sibling.mem_id):
+            break
+        if allowed is not None and sibling.tag not in allowed:
+            break
+        if sibling.tag != "-text":
+            elements += 1
+        gap.append(sibling)
+        sibling = sibling.prev if backwards else sibling.next
+    return gap[::-1] if backwards else gap
+
+
+def _dated(nodes: list[LexborNode], at: dt.date) -> bool:
+    return any(_text_dates(text, at) for text in _texts(nodes))
+
+
+def _texts(nodes: list[LexborNode]) -> list[str]:
+    texts = []
+    for node in nodes:
+        if node.tag == "-text":
+            texts.append(node.text_content or "")
+        elif node.tag not in _SCRIPT_TAGS:
+            for sub in node.traverse(include_text=True):
+                if sub.tag == "-text" and sub.parent is not None:
+                    if sub.parent.tag not in _SCRIPT_TAGS:
+                        texts.append(sub.text_content or "")
+    return texts
+
+
+def _text_dates(text: str, at: dt.date) -> list[tuple[ParsedDate, bool]]:
+    """The dates of one text node that stand apart from words (not "于2024年3月5日召开"),
+    each with whether it is labelled as the publication date."""
+    found = []
+    for span in find_date_spans(text, at):
+        if _stands_apart(text, span):
+            labelled = bool(
+                _PUBLISH_LABEL.search(text[: span.start])
+            ) or span.parsed.text.startswith("发布")
+            found.append((span.parsed, labelled))
+    return found
+
+
+def _stands_apart(text: str, span: DateSpan) -> bool:
+    before, after = text[: span.start], text[span.end :]
+    left = not before.strip() or before[-1].isspace() or before.rstrip()[-1] in _LEFT_OK
+    right = not after.strip() or after[0].isspace() or after.lstrip()[0] in _RIGHT_OK
+    return left and right
+
+
+def _read_item(
+    member: _Member, extent: list[LexborNode], base: str, at: dt.date
+) -> ListItem | None:
+    anchor = max(member.anchors, key=lambda a: len(_anchor_title(a)))
+    title = _anchor_title(anchor)
+    url = absolute_url(anchor.attributes.get("href"), base)
+    texts = _texts(extent)
+    if sum(len(text.strip()) for text in texts) > MAX_ITEM_TEXT:
+        return None
+    dates = [found for text in texts for found in _text_dates(text, at)]
+    chosen = _choose_date(dates, at)
+    if chosen is None and url:
+        chosen = date_from_url(url, at)
+    pinned = _is_pinned(extent, title)
+    title = clean_text(_PIN_TEXT.sub(" ", title))
+    if chosen is not None and chosen.text in title:
+        title = clean_text(title.replace(chosen.text, " ")).strip("[]()【】（） ")
+    if not _is_item(title, url, chosen is not None):
+        return None
+    return ListItem(
+        title=title,
+        url=url,
+        date=chosen.date.isoformat() if chosen else None,
+        date_text=chosen.text if chosen else None,
+        year_inferred=chosen.year_inferred if chosen else False,
+        pinned=pinned,
+    )
+
+
+def _anchor_title(anchor: LexborNode) -> str:
+    text = clean_text(anchor.text(separator=" "))
+    attr = clean_text(anchor.attributes.get("title") or "")
+    if len(attr) > len(text) and "://" not in attr:
+        return attr  # the text is often cut short ("…"), the title attribute is whole
+    if not text:
+        image = anchor.css_first("img[alt]")
+        return clean_text(image.attributes.get("alt") or "") if image else ""
+    return text
+
+
+def _choose_date(dates: list[tuple[ParsedDate, bool]], at: dt.date) -> ParsedDate | None:
+    """The publication date: the one labelled 发布 if any, else the newest not after T."""
+    if not dates:
+        return None
+    labelled = [parsed for parsed, is_labelled in dates if is_labelled]
+    if labelled:
+        return labelled[0]
+    past = [parsed for parsed, _ in dates if parsed.date <= at]
+    if past:
+        return max(past, key=lambda parsed: parsed.date)
+    return min((parsed for parsed, _ in dates), key=lambda parsed: parsed.date)
+
+
+def _is_pinned(extent: list[LexborNode], title: str) -> bool:
+    if "置顶" in title:
+        return True
+    for node in extent:
+        if node.tag == "-text":
+            if "置顶" in (node.text_content or ""):
+                return True
+            continue
+        for sub in [node, *node.css("*")]:
+            classes = (sub.attributes.get("class") or "").lower().split()
+            if any(_PIN_TOKEN.match(token) for token in classes):
+                return True
+            if sub.tag == "img":
+                image = (sub.attributes.get("src") or "") + (sub.attributes.get("alt") or "")
+                if "置顶" in image or "zhiding" in image.lower():
+                    return True
+        if "置顶" in node.text():
+            return True
+    return False
+
+
+def _is_item(title: str, url: str | None, dated: bool) -> bool:
+    """Dated links are items; undated ones only when they look like articles, not menus or pagers."""
+    if len(title) < 2 or title in _NOT_ITEM_TITLES or title.lower() in _PAGER_WORDS:
+        return False
+    if title.isdigit():
+        return False
+    if dated:
+        return True
+    path = urlsplit(url).path if url else ""
+    if _MENU_URL.search(path):
+        return False
+    # Short undated names ("政务公开") are menus unless they lead to an article page.
+    return len(title) > 4 or bool(url and _ARTICLE_URL.search(url))
+
+
+# --- zones -------------------------------------------------------------------------------------
+
+
+def node_zone(node: LexborNode, cache: dict[int, str] | None = None) -> str:
+    """chrome (navigation, header, footer, breadcrumbs, friend links), aside (sidebars, hot lists)
+    or main, judged from the element and its ancestors: chrome wins over aside over main."""
+    cache = {} if cache is None else cache
+    path = []
+    zone = MAIN
+    current: LexborNode | None = node
+    while current is not None and current.tag not in ("html", "-document"):
+        if current.mem_id in cache:
+            zone = cache[current.mem_id]
+            break
+        path.append(current)
+        current = current.parent
+    for ancestor in reversed(path):  # from the top down, each node's zone includes its ancestors'
+        if zone != CHROME:
+            own = _own_zone(ancestor)
+            zone = own if own != MAIN else zone
+        cache[ancestor.mem_id] = zone
+    return zone
+
+
+def _own_zone(node: LexborNode) -> str:
+    if node.tag in _CHROME_TAGS:
+        return CHROME
+    if node.tag == "aside":
+        return ASIDE
+    tokens = _tokens(node)
+    if any(_CHROME_TOKEN.search(token) for token in tokens):
+        return CHROME
+    if any(_ASIDE_TOKEN.search(token) for token in tokens):
+        return ASIDE
+    return MAIN
+
+
+def _tokens(node: LexborNode) -> list[str]:
+    attributes = node.attributes
+    return f"{attributes.get('id') or ''} {attributes.get('class') or ''}".lower().split()
+
+
+# --- blank and script-built lists --------------------------------------------------------------
+
+
+def blank_marker(body: LexborNode) -> str | None:
+    """The 暂无信息-style text shown outside the page chrome and scripts, if any."""
+    if not any(marker in body.text() for marker in BLANK_MARKERS):
+        return None
+    for node in body.traverse(include_text=True):
+        if node.tag != "-text" or node.parent is None or node.parent.tag in _SCRIPT_TAGS:
+            continue
+        text = node.text_content or ""
+        for marker in BLANK_MARKERS:
+            if marker in text and node_zone(node.parent) != CHROME:
+                return marker
+    return None
+
+
+def script_built_reason(tree: LexborHTMLParser) -> str | None:
+    """Why the page's list is produced by script (and needs a browser), or None."""
+    zones: dict[int, str] = {}
+    for frame in tree.css("iframe"):
+        attributes = frame.attributes
+        hidden = attributes.get("width") == "0" or attributes.get("height") == "0"
+        hidden = hidden or "display:none" in (attributes.get("style") or "").replace(" ", "")
+        if not hidden and node_zone(frame, zones) != CHROME:
+            return "iframe"
+    for script in tree.css("script"):
+        if script.attributes.get("src"):
+            continue
+        code = script.text()
+        if not code.strip() or _PAGER_SCRIPT.search(code) or node_zone(script, zones) == CHROME:
+            continue
+        if _AJAX.search(code):
+            return "ajax"
+        if _DOC_WRITE.search(code) and "<" in code:
+            return "document.write"
+        if _DOM_BUILD.search(code) and _LOOP.search(code):
+            return "script builds the list"
+    return None
+
+
+def has_running_text(body: LexborNode) -> bool:
+    """Whether the page shows a paragraph of text outside its chrome (an article, an 概况 page)."""
+    zones: dict[int, str] = {}
+    for node in body.traverse(include_text=True):
+        if node.tag != "-text" or node.parent is None or node.parent.tag in _SCRIPT_TAGS:
+            continue
+        text = node.text_content or ""
+        if len(text.strip()) >= MIN_PARAGRAPH and node_zone(node.parent, zones) != CHROME:
+            return True
+    return False
+
+
+def _has_empty_list_region(body: LexborNode) -> bool:
+    """A list container in the content area with nothing in it."""
+    for node in body.css("ul, ol, tbody, table, div"):
+        is_list = node.tag in ("ul", "ol", "tbody", "table") or any(
+            _LIST_TOKEN.search(token) for token in _tokens(node)
+        )
+        if not is_list or node.css_first("a, img, iframe"):
+            continue
+        cells = (
+            " ".join(td.text() for td in node.css("td")) if node.tag in ("table", "tbody") else ""
+        )
+        text = cells if node.tag in ("table", "tbody") else node.text()
+        if not text.strip() and node_zone(node) == MAIN:
+            return True
+    return False
+
+
+# --- pagination --------------------------------------------------------------------------------
+
+
+def next_pages(tree: LexborHTMLParser, url: str) -> list[str]:
+    """The further pages of the list, in order, at most MAX_NEXT_PAGES."""
+    base = page_base(tree, url)
+    return (_trs_pages(tree, base) or _pager_links(tree, base, url))[:MAX_NEXT_PAGES]
+
+
+def _trs_pages(tree: LexborHTMLParser, base: str) -> list[str]:
+    """TRS WCM: createPageHTML(total, current, "index", "html"); page 1 is index.html, then index_1…"""
+    for script in tree.css("script"):
+        code = script.text()
+        if "createPageHTML" not in code:
+            continue
+        for match in _CREATE_PAGE.finditer(code):
+            args = [_resolve_js_value(code, arg) for arg in match.groups()]
+            total, current, prefix, suffix = args
+            if not (total.isdigit() and current.isdigit()):
+                continue
+            first, last = int(current) + 1, min(int(total), int(current) + 1 + MAX_NEXT_PAGES)
+            return [urljoin(base, f"{prefix}_{page}.{suffix}") for page in range(first, last)]
+    return []
+
+
+def _resolve_js_value(code: str, arg: str) -> str:
+    """A literal argument as is; a variable (countPage) from its `var countPage = 5` assignment."""
+    if arg.isdigit() or not re.fullmatch(r"[A-Za-z_$][\w$]*", arg):
+        return arg
+    assignment = re.search(rf"\b{re.escape(arg)}\s*=\s*['\"]?([\w.]+)['\"]?", code)
+    return assignment.group(1) if assignment else arg
+
+
+def _pager_links(tree: LexborHTMLParser, base: str, url: str) -> list[str]:
+    """Ordinary pagers: numbered links and 下一页."""
+    containers: dict[int, tuple[LexborNode, dict[int, str], list[str]]] = {}
+    for anchor in tree.css("a[href]"):
+        text = clean_text(anchor.text()).strip("[]【】 ").lower()
+        is_number = text.isdigit() and len(text) <= 4
+        if not is_number and text not in _NEXT_WORDS:
+            continue
+        target = absolute_url(anchor.attributes.get("href"), base)
+        if target is None:
+            continue
+        container = anchor.parent
+        while container is not None and container.tag in (
+            "li",
+            "span",
+            "em",
+            "b",
+            "strong",
+            "font",
+        ):
+            container = container.parent
+        if container is None:
+            continue
+        _, numbers, nexts = containers.setdefault(container.mem_id, (container, {}, []))
+        if is_number:
+            numbers.setdefault(int(text), target)
+        else:
+            nexts.append(target)
+    for container, numbers, nexts in containers.values():
+        if not nexts and len(numbers) < 2 and not _only_pager_text(container):
+            continue  # a lone numbered link is a pager only in a box of page numbers
+        current = _current_page(container, numbers, url)
+        pages = [numbers[n] for n in sorted(numbers) if n > current]
+        if nexts and nexts[0] not in pages:
+            pages.insert(0, nexts[0])
+        this_page = urldefrag(url).url
+        return list(dict.fromkeys(page for page in pages if page != this_page))
+    return []
+
+
+def _only_pager_text(container: LexborNode) -> bool:
+    return len(_PAGER_TEXT.sub("", container.text())) <= 2
+
+
+def _current_page(container: LexborNode, numbers: dict[int, str], url: str) -> int:
+    """The page shown: the number printed without a link, or linked to this very URL, else 1."""
+    this_page = urldefrag(url).url
+    for number, target in numbers.items():
+        if target == this_page:
+            return number
+    linked = {clean_text(anchor.text()) for anchor in container.css("a")}
+    printed = re.findall(r"(?<![\d/])\d{1,4}(?![\d/])", container.text(separator=" "))
+    unlinked = [int(n) for n in printed if n not in linked and int(n) not in numbers]
+    in_range = [n for n in unlinked if numbers and min(numbers) - 1 <= n <= max(numbers) + 1]
+    return in_range[0] if in_range else 1
+
+
+# --- shared helpers ----------------------------------------------------------------------------
+
+
+def clean_text(text: str | None) -> str:
+    """Whitespace (including &nbsp; and the ideographic space) collapsed to single spaces."""
+    return " ".join((text or "").split())
+
+
+def page_base(tree: LexborHTMLParser, url: str) -> str:
+    """The URL relative links resolve against (`<base href>` when the page sets one)."""
+    base = tree.css_first("base[href]")
+    return urljoin(url, base.attributes.get("href") or "") if base else url
+
+
+@functools.lru_cache(maxsize=4096)  # the same hrefs recur on a page and across a site's pages
+def absolute_url(href: str | None, base: str) -> str | None:
+    """An absolute http(s) URL without fragment; None for javascript:, mailto:, anchors and junk."""
+    href = (href or "").strip()
+    if not href or href.startswith("#"):
+        return None
+    try:
+        target = urldefrag(urljoin(base, href)).url
+        scheme = urlsplit(target).scheme
+    except ValueError:  # malformed (e.g. an invalid IPv6 host)
+        return None
+    return target if scheme in ("http", "https") else None
+
+
+def _with_items(tree: LexborHTMLParser, group: LinkGroup, url: str) -> ListResult:
+    top = newest(group.items)
+    return ListResult(
+        items=group.items,
+        latest=top.date if top else None,
+        latest_item=top,
+        next_pages=next_pages(tree, url),
+    )

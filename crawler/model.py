@@ -1,0 +1,153 @@
+"""Facts the crawler returns. Pure data: no NATS, no I/O. Dates are ISO strings (YYYY-MM-DD)."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class ListItem(msgspec.Struct, omit_defaults=True):
+    """One entry of a column's list (or a dated entry on the home page)."""
+
+    title: str
+    url: str | None = None
+    date: str | None = None  # YYYY-MM-DD, None when the item shows no date
+    date_text: str | None = None  # the text the date was read from, as evidence
+    year_inferred: bool = False  # month-day date whose year was inferred from context
+    pinned: bool = False  # 置顶
+
+
+class ColumnRef(msgspec.Struct, omit_defaults=True):
+    """A column (栏目) of a site as discovered from its pages."""
+
+    name: str
+    url: str
+    category: str  # 动态要闻, 通知公告, 政策文件, 政策解读, 人事, 规划计划, 互动, 办事服务, 概况, 机构职能, other
+    level: int = 1  # 1 = 一级栏目 (linked from the main navigation / home), 2 = below
+    parent: str | None = None
+    source: str = "nav"  # nav, block, sitemap, xxgk
+
+
+class Footer(msgspec.Struct, omit_defaults=True):
+    """Identity elements read from a page's footer and meta tags (INDICATORS §10.3)."""
+
+    site_code: str | None = None  # 网站标识码 in the footer text
+    meta_site_code: str | None = None  # <meta name="SiteIDCode">
+    jiucuo_code: str | None = None  # site_code of the 我为政府网站找错 entry
+    icp: str | None = None
+    police_record: str | None = None  # 公安机关备案
+    conac: bool = False  # 党政机关网站标识
+    sitemap_url: str | None = None
+
+
+class PageFacts(msgspec.Struct, omit_defaults=True):
+    """Everything extracted from one page (the `govsweep extract` output)."""
+
+    url: str
+    kind: str  # home, list, article, other
+    title: str = ""
+    charset: str | None = None
+    items: list[ListItem] = []
+    latest: str | None = None  # newest item date
+    latest_item: ListItem | None = None
+    blank: bool = False  # a list page with no items at all (空白栏目)
+    blank_reason: str | None = None  # e.g. "暂无信息", "栏目建设中", "empty list"
+    columns: list[ColumnRef] = []
+    published: str | None = None  # article date
+    next_pages: list[str] = []  # further pages of the same list, in order
+    needs_browser: bool = False  # the list is built by script / AJAX / iframe
+    meta: dict[str, str] = {}
+    footer: Footer | None = None
+    links: list[str] = []  # absolute URLs of every link on the page
+
+
+class FetchResult(msgspec.Struct, omit_defaults=True):
+    """How a fetch went. `error` is set when no usable page arrived."""
+
+    url: str
+    final_url: str | None = None
+    status: int | None = None
+    error: str | None = None  # timeout, refused, dns, too_large, redirect_loop, waf_challenge, http_4xx/5xx …
+    elapsed_ms: int = 0
+    charset: str | None = None
+    fetched_at: str | None = None  # ISO timestamp
+
+
+class LinkStatus(msgspec.Struct, omit_defaults=True):
+    """How one link (page, image or attachment) answered; `outcome` is its class.
+
+    ok, broken (404/410, 5xx, refused, DNS failure — each seen again on a later re-check), blocked
+    (WAF challenge, 403, 429), timeout, unknown (anything else, e.g. a redirect loop).
+    """
+
+    url: str
+    outcome: str  # ok, broken, blocked, timeout, unknown
+    found_on: list[str] = []  # the page(s) the link was found on
+    status: int | None = None  # HTTP status of the deciding check
+    error: str | None = None  # fetch error code of the deciding check (http_404, refused, …)
+    final_url: str | None = None  # where redirects ended, when elsewhere
+    external: bool = False  # on another host than the page it was found on
+    flag: str | None = None  # external link whose host is gone (host_gone) or moved (other_host)
+    checks: int = 1  # requests made: 2 when the first outcome needed a re-check
+    first: str | None = None  # the first check's error when the re-check came out differently
+    checked_at: str | None = None  # ISO timestamp of the deciding check
+
+
+class LinkSummary(msgspec.Struct):
+    """A site's link counts for one sweep (distinct URLs), with the broken and flagged links."""
+
+    checked: int = 0
+    broken_home: int = 0  # broken links found on the home page
+    broken_other: int = 0  # broken links found only on other pages
+    blocked: int = 0
+    timeout: int = 0
+    unknown: int = 0
+    broken: list[LinkStatus] = []
+    flagged: list[LinkStatus] = []  # external links whose host is gone or serves another host
+
+
+class Probe(msgspec.Struct, omit_defaults=True):
+    """One availability probe of a site's home page (W-V2), on govsweep.results.probe.<site_id>."""
+
+    site_id: str
+    url: str
+    at: str  # ISO timestamp with offset: when the probe started
+    outcome: str  # ok, failed, waf (a WAF challenge: counted apart, neither up nor down)
+    status: int | None = None
+    error: str | None = None  # fetch error code when not ok
+    elapsed_ms: int = 0
+    timeout_s: float = 15.0  # the probe's time limit: a page not loaded within it failed
+
+
+class ColumnFacts(msgspec.Struct, omit_defaults=True):
+    """The outcome of reading one column."""
+
+    column: ColumnRef
+    fetch: FetchResult
+    measured: bool  # False ⇒ 未能检测 for this column; `reason` says why
+    reason: str | None = None
+    items_count: int = 0
+    undated_count: int = 0
+    latest: str | None = None
+    latest_item: ListItem | None = None
+    blank: bool = False
+    blank_reason: str | None = None
+    pages_read: int = 0
+    needs_browser: bool = False  # the static HTML cannot yield the list: hand it to the browser role
+    rendered: bool = False  # read through the browser
+    links: list[LinkStatus] = []  # status of the links on the list page(s) read
+
+
+class HomeFacts(msgspec.Struct, omit_defaults=True):
+    """The outcome of reading a site's home page."""
+
+    url: str
+    fetch: FetchResult
+    measured: bool
+    reason: str | None = None
+    items: list[ListItem] = []  # dated entries shown on the home page
+    latest: str | None = None
+    nav_only: bool = False  # the home page is only a navigation portal
+    columns: list[ColumnRef] = []
+    footer: Footer | None = None
+    meta: dict[str, str] = {}
+    links: list[LinkStatus] = []  # status of the links on the home page

@@ -1,0 +1,461 @@
+"""Render script-built column lists in headless Chromium (Debian's, through Playwright).
+
+A bounded pool of browser contexts, each recycled after N pages; images, fonts and media are never
+fetched, and a page may only reach its own origin (a page on the internet must not make the worker
+probe other hosts or its own loopback services). Every page has a hard deadline, so an endless script
+costs one timeout, never the worker. Same-origin iframes are inlined into the returned HTML.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from urllib.parse import urlsplit
+
+import msgspec
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    Request,
+    Route,
+    async_playwright,
+)
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from crawler.extract import extract_page
+from crawler.listpage import BLANK_MARKERS, newest
+from crawler.model import ColumnFacts, ColumnRef, FetchResult
+
+DEFAULT_EXECUTABLE = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+BLOCKED_TYPES = {"image", "font", "media"}
+SETTLE_S = 2.0  # longest wait for the network to go quiet after `load`
+QUIET_S = 0.25  # no request in flight for this long = the script has drawn what it loaded
+CLOSE_S = 5.0  # a page or context that does not close within this is abandoned with its browser
+LAUNCH_S = 30.0
+MAX_FRAME_DEPTH = 3
+
+# Replace every same-origin (i)frame by a <div> holding its rendered body, links made absolute so
+# they keep pointing where they did inside the frame; then drop the scripts, whose work is done and
+# which would otherwise make the extractor ask for a browser again. Cross-origin frames stay.
+_FLATTEN_JS = """(maxDepth) => {
+  let merged = 0;
+  const inline = (doc, depth) => {
+    for (const frame of Array.from(doc.querySelectorAll('iframe, frame'))) {
+      let inner = null;
+      try { inner = frame.contentDocument; } catch (e) { inner = null; }
+      if (!inner || !inner.body) continue;
+      if (depth < maxDepth) inline(inner, depth + 1);
+      for (const a of inner.querySelectorAll('a[href]')) a.setAttribute('href', a.href);
+      const div = doc.createElement('div');
+      div.setAttribute('data-govsweep-frame', frame.src || '');
+      div.innerHTML = inner.body.innerHTML;
+      frame.replaceWith(div);
+      merged += 1;
+    }
+    if (doc.body && doc.body.tagName === 'FRAMESET') {
+      const body = doc.createElement('body');
+      for (const div of doc.querySelectorAll('div[data-govsweep-frame]')) body.appendChild(div);
+      doc.body = body;
+    }
+  };
+  inline(document, 0);
+  for (const s of Array.from(document.querySelectorAll('script'))) s.remove();
+  return merged;
+}"""
+
+_NET_ERRORS = {
+    "ERR_CONNECTION_REFUSED": "refused",
+    "ERR_NAME_NOT_RESOLVED": "dns",
+    "ERR_TIMED_OUT": "timeout",
+    "ERR_CONNECTION_TIMED_OUT": "timeout",
+    "ERR_TOO_MANY_REDIRECTS": "redirect_loop",
+}
+_CLOSED_WORDS = ("crash", "has been closed", "Target closed", "disconnected")
+WAF_STATUSES = {412, 521}
+
+
+class BrowserUnavailable(Exception):
+    """Chromium is missing or cannot start; the message says where it was looked for."""
+
+
+class RenderResult(msgspec.Struct, omit_defaults=True):
+    """A rendered page: `html` is None when rendering failed, and `error` says why."""
+
+    url: str
+    html: str | None = None
+    final_url: str | None = None
+    status: int | None = None
+    error: str | None = None  # timeout, crashed, refused, dns, http_4xx, too_large, bad_url …
+    elapsed_ms: int = 0
+    fetched_at: str | None = None
+    frames_merged: int = 0
+    blocked: int = 0  # requests refused: images, fonts, media and other origins
+
+    def fetch_result(self) -> FetchResult:
+        return FetchResult(
+            url=self.url,
+            final_url=self.final_url if self.final_url != self.url else None,
+            status=self.status,
+            error=self.error,
+            elapsed_ms=self.elapsed_ms,
+            fetched_at=self.fetched_at,
+        )
+
+
+def chromium_available(path: str) -> bool:
+    return os.path.isfile(path) and os.access(path, os.X_OK)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+class _Slot:
+    """One context of the pool, the browser it belongs to, and what its current page may reach."""
+
+    def __init__(self) -> None:
+        self.context: BrowserContext | None = None
+        self.browser: Browser | None = None
+        self.pages = 0
+        self.page: Page | None = None
+        self.start_origin = ""
+        self.blocked = 0
+
+
+class BrowserPool:
+    """`async with BrowserPool(...) as pool: await pool.render(url)` — at most `contexts` pages at once."""
+
+    def __init__(
+        self,
+        executable: str = DEFAULT_EXECUTABLE,
+        contexts: int = 2,
+        recycle_after: int = 50,
+        page_timeout_s: float = 20.0,
+        max_bytes: int = 5_000_000,
+        user_agent: str | None = None,
+        on_render: Callable[[str, float], None] | None = None,
+    ) -> None:
+        if contexts < 1 or recycle_after < 1 or page_timeout_s <= 0 or max_bytes < 1:
+            raise ValueError(
+                f"BrowserPool: contexts ({contexts}), recycle_after ({recycle_after}), "
+                f"page_timeout_s ({page_timeout_s}) and max_bytes ({max_bytes}) must be positive"
+            )
+        self.executable = executable
+        self.recycle_after = recycle_after
+        self.page_timeout_s = page_timeout_s
+        self.max_bytes = max_bytes
+        self.user_agent = user_agent
+        # Metrics hook: on_render(outcome, seconds), as Fetcher.on_fetch.
+        self.on_render = on_render
+        self.contexts_created = 0
+        self.browser_launches = 0
+        self._slots: asyncio.Queue[_Slot] = asyncio.Queue()
+        for _ in range(contexts):
+            self._slots.put_nowait(_Slot())
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+        self._launch_lock = asyncio.Lock()
+
+    async def __aenter__(self) -> BrowserPool:
+        if not chromium_available(self.executable):
+            raise BrowserUnavailable(
+                f"Chromium not found at {self.executable}; install Debian's chromium (make setup)"
+            )
+        self._playwright = await async_playwright().start()
+        try:
+            await self._browser_now()
+        except BaseException:
+            await self._playwright.stop()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._browser is not None:
+            with contextlib.suppress(PlaywrightError, TimeoutError):
+                await asyncio.wait_for(self._browser.close(), CLOSE_S)
+        if self._playwright is not None:
+            await self._playwright.stop()
+
+    async def _browser_now(self) -> Browser:
+        """The running browser; a new one if the last one crashed or was abandoned."""
+        async with self._launch_lock:
+            if self._browser is not None and self._browser.is_connected():
+                return self._browser
+            assert self._playwright is not None, "BrowserPool used outside `async with`"
+            try:
+                self._browser = await self._playwright.chromium.launch(
+                    executable_path=self.executable,
+                    headless=True,
+                    args=CHROMIUM_ARGS,
+                    timeout=LAUNCH_S * 1000,
+                )
+            except PlaywrightError as exc:
+                raise BrowserUnavailable(
+                    f"Chromium at {self.executable} did not start: {str(exc).splitlines()[0]}"
+                ) from None
+            self.browser_launches += 1
+            return self._browser
+
+    async def _context_for(self, slot: _Slot) -> BrowserContext:
+        browser = await self._browser_now()
+        if slot.context is not None and slot.browser is browser and slot.pages < self.recycle_after:
+            return slot.context
+        await self._drop_context(slot)
+        slot.context = await browser.new_context(
+            service_workers="block",  # a service worker's requests would bypass the route guard
+            accept_downloads=False,
+            locale="zh-CN",
+            timezone_id="Asia/Shanghai",  # lists that format dates in script show China's day
+            user_agent=self.user_agent,
+        )
+        slot.browser, slot.pages = browser, 0
+        self.contexts_created += 1
+        await slot.context.route("**/*", lambda route, request: self._guard(slot, route, request))
+        return slot.context
+
+    async def _drop_context(self, slot: _Slot) -> None:
+        context, slot.context = slot.context, None
+        if context is None:
+            return
+        try:
+            await asyncio.wait_for(context.close(), CLOSE_S)
+        except TimeoutError:
+            await self._abandon_browser()  # a context that will not close: its browser is wedged
+        except PlaywrightError:
+            pass  # already gone with its browser
+
+    async def _abandon_browser(self) -> None:
+        browser, self._browser = self._browser, None
+        if browser is not None:
+            with contextlib.suppress(PlaywrightError, TimeoutError):
+                await asyncio.wait_for(browser.close(), CLOSE_S)
+
+    async def _guard(self, slot: _Slot, route: Route, request: Request) -> None:
+        """Let through only the page's own origin (start or after redirect); no images/fonts/media."""
+        allowed = {slot.start_origin}
+        if slot.page is not None:
+            allowed.add(_origin(slot.page.main_frame.url))
+        blocked = request.resource_type in BLOCKED_TYPES or _origin(request.url) not in allowed
+        with contextlib.suppress(PlaywrightError):  # the page may close while a request waits
+            if blocked:
+                slot.blocked += 1
+                await route.abort("blockedbyclient")
+            else:
+                await route.continue_()
+
+    async def render(self, url: str) -> RenderResult:
+        """Render `url` and return its HTML with same-origin frames inlined, or the failure."""
+        parts = urlsplit(url) if isinstance(url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+            return RenderResult(url=str(url), error="bad_url")
+        slot = await self._slots.get()
+        try:
+            return await self._render_in(slot, url)
+        finally:
+            self._slots.put_nowait(slot)
+
+    async def _render_in(self, slot: _Slot, url: str) -> RenderResult:
+        started = time.monotonic()
+        result = RenderResult(url=url, fetched_at=datetime.now(UTC).isoformat(timespec="seconds"))
+        try:
+            context = await self._context_for(slot)
+            page = await context.new_page()
+        except (BrowserUnavailable, PlaywrightError) as exc:
+            # The browser died between pages or will not come back; the next render retries.
+            await self._abandon_browser()
+            result.error = "crashed" if isinstance(exc, PlaywrightError) else "no_browser"
+            return self._finish(result, started)
+        slot.pages += 1
+        slot.page, slot.start_origin, slot.blocked = page, _origin(url), 0
+        page.set_default_timeout(self.page_timeout_s * 1000)
+        crashed = False
+
+        def on_crash(_: Page) -> None:
+            nonlocal crashed
+            crashed = True
+
+        page.on("crash", on_crash)
+        try:
+            async with asyncio.timeout(self.page_timeout_s):
+                await self._load(page, result)
+        except (TimeoutError, PlaywrightTimeout):
+            result.error = "timeout"
+        except PlaywrightError as exc:
+            result.error = "crashed" if crashed else _error_code(str(exc))
+        finally:
+            result.blocked = slot.blocked
+            slot.page = None
+            await self._close_page(slot, page)
+        if result.error:
+            result.html = None
+        return self._finish(result, started)
+
+    async def _load(self, page: Page, result: RenderResult) -> None:
+        traffic = _Traffic(page)
+        response = await page.goto(result.url, wait_until="load")
+        result.status = response.status if response else None
+        result.final_url = page.url
+        if result.status in WAF_STATUSES:
+            result.error = "waf_challenge"
+            return
+        if result.status is not None and result.status >= 400:
+            result.error = f"http_{result.status}"
+            return
+        await traffic.quiet()
+        result.frames_merged = await page.evaluate(_FLATTEN_JS, MAX_FRAME_DEPTH)
+        html = await page.content()
+        if len(html.encode("utf-8", "replace")) > self.max_bytes:
+            result.error = "too_large"
+            return
+        result.html = html
+
+    async def _close_page(self, slot: _Slot, page: Page) -> None:
+        try:
+            await asyncio.wait_for(page.close(run_before_unload=False), CLOSE_S)
+        except (TimeoutError, PlaywrightError):
+            await self._drop_context(slot)  # start the next page in a fresh context
+
+    def _finish(self, result: RenderResult, started: float) -> RenderResult:
+        elapsed = time.monotonic() - started
+        result.elapsed_ms = int(elapsed * 1000)
+        if self.on_render:
+            self.on_render(_outcome(result.error), elapsed)
+        return result
+
+
+class _Traffic:
+    """Requests in flight on a page. Playwright's "networkidle" waits a fixed 500 ms of silence;
+    a shorter quiet spell is enough for a list script, whose data request follows `load` at once."""
+
+    def __init__(self, page: Page) -> None:
+        self.in_flight = 0
+        self.changed = time.monotonic()
+        page.on("request", lambda _: self._step(1))
+        page.on("requestfinished", lambda _: self._step(-1))
+        page.on("requestfailed", lambda _: self._step(-1))
+
+    def _step(self, delta: int) -> None:
+        self.in_flight = max(0, self.in_flight + delta)
+        self.changed = time.monotonic()
+
+    async def quiet(self) -> None:
+        """Return once nothing has been in flight for QUIET_S, or after SETTLE_S at most."""
+        give_up = time.monotonic() + SETTLE_S
+        while time.monotonic() < give_up:
+            if self.in_flight == 0 and time.monotonic() - self.changed >= QUIET_S:
+                return
+            await asyncio.sleep(0.05)
+
+
+def _error_code(message: str) -> str:
+    """A short code for a Playwright error: net::ERR_… codes as the fetcher names them."""
+    for net_error, code in _NET_ERRORS.items():
+        if net_error in message:
+            return code
+    if "net::ERR_" in message:
+        return "net_error: " + message.split("net::", 1)[1].split()[0]
+    if any(word in message for word in _CLOSED_WORDS):
+        return "crashed"
+    return "browser_error: " + (message.splitlines()[0] if message else "unknown")[:120]
+
+
+def _outcome(error: str | None) -> str:
+    if error is None:
+        return "ok"
+    return error.split(":")[0] if not error.startswith("http_") else error[:6] + "xx"
+
+
+# --- a column through the browser ---------------------------------------------------------------
+
+RENDER_FAILED = {
+    "timeout": "浏览器渲染超时",
+    "crashed": "浏览器崩溃",
+    "no_browser": "浏览器无法启动",
+    "refused": "连接被拒绝",
+    "dns": "域名无法解析",
+    "redirect_loop": "重定向次数过多",
+    "waf_challenge": "被防火墙(WAF)拦截",
+    "too_large": "页面过大",
+    "bad_url": "栏目地址无效",
+}
+NO_LIST_REASON = "浏览器渲染后仍未找到栏目列表 (no_list)"
+
+
+def render_reason(result: RenderResult) -> str:
+    """A short Chinese reason for a page the browser could not render, with the technical code."""
+    error = result.error or "unknown"
+    words = RENDER_FAILED.get(error.split(":")[0])
+    if words is None and error.startswith("http_"):
+        words = f"浏览器渲染失败: HTTP {result.status}"
+    return f"{words or '浏览器渲染失败'} ({error})"
+
+
+async def render_column(
+    pool: BrowserPool, column: ColumnRef, at: date, max_pages: int = 3
+) -> ColumnFacts:
+    """Read a script-built column list through the browser; further pages are rendered only while
+    no dated item has been seen (as `crawler.site.read_column` does for static lists)."""
+    first = await pool.render(column.url)
+    if first.html is None:
+        return ColumnFacts(
+            column=column,
+            fetch=first.fetch_result(),
+            measured=False,
+            reason=render_reason(first),
+            rendered=True,
+        )
+    facts = extract_page(first.html, first.final_url or column.url, at, kind_hint="list")
+    items = list(facts.items)
+    # Blank only on a visible 暂无信息-style text: an empty list container after rendering is as
+    # likely a data request that failed or was blocked as a column with nothing in it.
+    if not items and not (facts.blank and facts.blank_reason in BLANK_MARKERS):
+        return ColumnFacts(
+            column=column,
+            fetch=first.fetch_result(),
+            measured=False,
+            reason=NO_LIST_REASON,
+            pages_read=1,
+            rendered=True,
+        )
+    pages_read = 1
+    for next_url in facts.next_pages[: max_pages - 1]:
+        if any(item.date for item in items):
+            break
+        more = await pool.render(next_url)
+        if more.html is None:
+            break
+        items.extend(
+            extract_page(more.html, more.final_url or next_url, at, kind_hint="list").items
+        )
+        pages_read += 1
+    latest = newest(items)
+    return ColumnFacts(
+        column=column,
+        fetch=first.fetch_result(),
+        measured=True,
+        items_count=len(items),
+        undated_count=sum(1 for item in items if not item.date),
+        latest=latest.date if latest else None,
+        latest_item=latest,
+        blank=not items,
+        blank_reason=facts.blank_reason if not items else None,
+        pages_read=pages_read,
+        rendered=True,
+    )

@@ -1,0 +1,94 @@
+"""Checker role: once a site's home page and all its columns are on the results stream, judge it."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import msgspec
+from checkers.rules import RuleSet, load_rules
+from checkers.verdict import evaluate
+from nats.aio.msg import Msg
+from nats.js.errors import NotFoundError
+
+from services import metrics
+from services.bus import (
+    RESULTS_STREAM,
+    SUBJECT_COLUMN,
+    SUBJECT_HOME,
+    SUBJECT_VERDICT,
+    Bus,
+    consume,
+)
+from services.config import Config
+from services.log import log
+from services.schema import ColumnResult, HomeResult, SiteVerdict
+
+
+def rules_from(config: Config) -> RuleSet:
+    return load_rules(config.check.rules or None, [Path(p) for p in config.check.overlays])
+
+
+class CheckWorker:
+    def __init__(self, bus: Bus, rules: RuleSet) -> None:
+        self.bus = bus
+        self.rules = rules
+
+    async def handle(self, msg: Msg) -> None:
+        # govsweep.results.home.<sweep>.<site> or govsweep.results.column.<sweep>.<site>.<n>
+        tokens = msg.subject.split(".")
+        await self.judge_if_complete(tokens[3], tokens[4])
+        await msg.ack()
+
+    async def judge_if_complete(self, sweep_id: str, site_id: str) -> SiteVerdict | None:
+        """Read the site's results back from the stream; judge only when every column is in.
+
+        Any checker process may see the last piece, so completeness is read from the stream, not
+        from local memory; the verdict's Nats-Msg-Id makes a double judgement harmless.
+        """
+        jsm = self.bus.js
+        try:
+            raw = await jsm.get_last_msg(
+                RESULTS_STREAM, SUBJECT_HOME.format(sweep_id=sweep_id, site_id=site_id)
+            )
+        except NotFoundError:
+            return None
+        home = msgspec.json.decode(raw.data, type=HomeResult)
+        pattern = SUBJECT_COLUMN.format(sweep_id=sweep_id, site_id=site_id, index="*")
+        if home.columns:
+            info = await jsm.stream_info(RESULTS_STREAM, subjects_filter=pattern)
+            if len(info.state.subjects or {}) < home.columns:
+                return None
+        columns = []
+        for index in range(home.columns):
+            subject = SUBJECT_COLUMN.format(sweep_id=sweep_id, site_id=site_id, index=index)
+            raw = await jsm.get_last_msg(RESULTS_STREAM, subject)
+            columns.append(msgspec.json.decode(raw.data, type=ColumnResult).facts)
+        verdict = evaluate(home.home, columns, self.rules, date.fromisoformat(home.at))
+        result = SiteVerdict(
+            sweep_id=sweep_id,
+            at=home.at,
+            quarter=home.quarter,
+            site=home.site,
+            verdict=verdict,
+            checked_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            recheck=home.recheck,
+            home_url=home.home.url,
+            columns_read=sum(1 for c in columns if c.measured),
+            columns_unmeasured=sum(1 for c in columns if not c.measured),
+        )
+        await self.bus.publish(
+            SUBJECT_VERDICT.format(sweep_id=sweep_id, site_id=site_id),
+            result,
+            msg_id=f"verdict-{sweep_id}-{site_id}",
+        )
+        for finding in verdict.findings:
+            metrics.FINDINGS.labels(finding.indicator, finding.level).inc()
+        log("site judged", {"sweep": sweep_id, "site": site_id, "verdict": verdict.verdict})
+        return result
+
+
+async def run(bus: Bus, config: Config, stop: asyncio.Event) -> None:
+    worker = CheckWorker(bus, rules_from(config))
+    await consume(bus, "checker", worker.handle, 16, stop, log)

@@ -1,0 +1,240 @@
+"""What each CLI command does (the argument parsing lives in cli.py)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import msgspec
+
+from checkers.model import UNMEASURED, Verdict
+from services import metrics, report
+from services.cli import UsageError, print_json, until_signalled
+from services.config import Config
+from services.registry import check_registry
+from services.runtime import Runtime
+from services.scheduler import follow_verdicts, quarter_of, start_sweep
+from services.schema import Site, SiteVerdict
+
+SWEEP_BASE_TIMEOUT_S = 300.0
+SWEEP_TIMEOUT_PER_SITE_S = 3.0
+
+
+def load_sites(path: Path) -> list[Site]:
+    """The registry's sites, or UsageError listing every bad row (nothing is published then)."""
+    if not path.exists():
+        raise UsageError(f"{path}: registry file not found")
+    sites, errors = check_registry(path)
+    if errors:
+        for error in errors:
+            print(str(error), file=sys.stderr)
+        raise UsageError(f"{path}: {len(errors)} error(s) in the registry; nothing was published")
+    if not sites:
+        raise UsageError(f"{path}: the registry has no sites")
+    return sites
+
+
+class Progress:
+    """Sites done / total on stderr: one updating line on a terminal, a line per 10 % otherwise."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.last_tenth = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        metrics.SWEEP_DONE.set(done)
+        if self.tty:
+            print(f"\r检测进度 {done}/{total} 个网站", end="", file=sys.stderr, flush=True)
+            if done == total:
+                print(file=sys.stderr)
+            return
+        tenth = done * 10 // max(total, 1)
+        if tenth != self.last_tenth:
+            self.last_tenth = tenth
+            print(f"检测进度 {done}/{total} 个网站", file=sys.stderr, flush=True)
+
+
+def timed_out(site: Site, sweep_id: str, at: date, quarter: str) -> SiteVerdict:
+    """A site with no verdict when the sweep's time ran out: 未能检测, never blank."""
+    reason = "未在检测时限内完成 (sweep timeout)"
+    return SiteVerdict(
+        sweep_id=sweep_id,
+        at=at.isoformat(),
+        quarter=quarter,
+        site=site,
+        verdict=Verdict(verdict=UNMEASURED, unmeasured=[reason]),
+        checked_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        home_url=site.url,
+    )
+
+
+async def run_sweep(
+    config: Config, sites: list[Site], at: date, quarter: str, timeout: float | None
+) -> tuple[str, list[SiteVerdict]]:
+    timeout = timeout or SWEEP_BASE_TIMEOUT_S + SWEEP_TIMEOUT_PER_SITE_S * len(sites)
+    metrics.SWEEP_SITES.set(len(sites))
+    metrics.SWEEP_DONE.set(0)
+    async with Runtime(config) as rt:
+        if rt.embedded:
+            rt.start_roles(rt.embedded_roles())
+        assert rt.bus is not None
+        sweep_id = await start_sweep(rt.bus, sites, at, quarter)
+        verdicts = await follow_verdicts(rt.bus, sweep_id, len(sites), timeout, Progress())
+    judged = {v.site.site_id for v in verdicts}
+    verdicts += [timed_out(s, sweep_id, at, quarter) for s in sites if s.site_id not in judged]
+    return sweep_id, sorted(verdicts, key=lambda v: v.site.site_id)
+
+
+def write_reports(out: Path, at: date, quarter: str, verdicts: list[SiteVerdict]) -> str:
+    out.mkdir(parents=True, exist_ok=True)
+    markdown = report.render_markdown("政府网站检查情况", at, quarter, verdicts)
+    (out / "report.md").write_text(markdown, encoding="utf-8")
+    report.write_csv(out, verdicts)
+    report.write_verdicts_jsonl(out / "verdicts.jsonl", verdicts)
+    for row in report.rollup(verdicts):
+        checked = row.sites - row.unmeasured
+        if row.key != "合计" and checked:
+            metrics.PASS_RATE.labels(row.region).set((checked - row.problems) / checked)
+    return markdown
+
+
+async def sweep(
+    config: Config,
+    registry: Path,
+    at: date | None,
+    quarter: str | None,
+    out: Path | None,
+    timeout: float | None,
+) -> int:
+    sites = load_sites(registry)
+    at = at or date.today()
+    quarter = quarter or quarter_of(at)
+    sweep_id, verdicts = await run_sweep(config, sites, at, quarter, timeout)
+    out = out or Path(config.state_dir) / "reports" / sweep_id
+    print(write_reports(out, at, quarter, verdicts))
+    print(f"报告已写入 {out}", file=sys.stderr)
+    return 0
+
+
+async def run_role(
+    config: Config, role: str, registry: Path | None, at: date | None, quarter: str | None
+) -> int:
+    if not config.nats_url:
+        raise UsageError("`govsweep run` needs GOVSWEEP_NATS_URL (or nats_url in the config file)")
+    if role == "scheduler":
+        if registry is None:
+            raise UsageError("`govsweep run scheduler` needs --registry FILE")
+        sites = load_sites(registry)
+        at = at or date.today()
+        async with Runtime(config) as rt:
+            assert rt.bus is not None
+            sweep_id = await start_sweep(rt.bus, sites, at, quarter or quarter_of(at))
+        print(sweep_id)
+        return 0
+    stop = until_signalled()
+    async with Runtime(config) as rt:
+        rt.stop = stop
+        rt.start_roles([role])
+        await rt.wait()
+    return 0
+
+
+def registry_check(path: Path) -> int:
+    if not path.exists():
+        raise UsageError(f"{path}: registry file not found")
+    sites, errors = check_registry(path)
+    for error in errors:
+        print(str(error), file=sys.stderr)
+    print(f"{path}: {len(sites)} valid site(s), {len(errors)} error(s)")
+    return 1 if errors else 0
+
+
+async def extract(
+    config: Config, source: str, url: str | None, at: date | None, kind: str | None
+) -> int:
+    from crawler.encoding import decode_html
+    from crawler.extract import extract_page
+
+    at = at or date.today()
+    if source.startswith(("http://", "https://")):
+        from services.crawl_worker import make_fetcher
+
+        async with make_fetcher(config) as fetcher:
+            page = await fetcher.get(source)
+        if page.body is None:
+            raise UsageError(f"{source}: could not fetch the page ({page.result.error})")
+        body, content_type, url = (
+            page.body,
+            page.content_type,
+            url or str(page.result.final_url or source),
+        )
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise UsageError(f"{source}: no such file (give a saved page or an http(s) URL)")
+        body, content_type = path.read_bytes(), None
+        url = url or path.resolve().as_uri()
+    text, charset = decode_html(body, content_type)
+    print_json(extract_page(text, url, at, charset=charset, kind_hint=kind))
+    return 0
+
+
+async def farm_serve(sites: int, seed: int, at: date | None, out: Path) -> int:
+    from services.farm.server import serve_forever
+
+    if sites < 1:
+        raise UsageError("--sites must be at least 1")
+    await serve_forever(sites, seed, at or date.today(), out)
+    return 0
+
+
+def compare_with_manifest(verdicts: list[SiteVerdict], manifest: dict) -> list[str]:
+    """Where govsweep's verdicts differ from the simulated province's ground truth."""
+    expected = {site["site_id"]: site["expected"] for site in manifest["sites"]}
+    problems = []
+    for v in verdicts:
+        want = expected.get(v.site.site_id)
+        if want is None:
+            problems.append(f"{v.site.site_id}: not in the manifest")
+            continue
+        got_findings = sorted(
+            {f.indicator for f in v.verdict.findings if f.level == "veto" and f.holds}
+        )
+        if v.verdict.verdict != want["verdict"] or got_findings != sorted(want["findings"]):
+            problems.append(
+                f"{v.site.site_id} {v.site.name}: expected {want['verdict']} {want['findings']}, "
+                f"got {v.verdict.verdict} {got_findings}"
+            )
+    return problems
+
+
+async def demo(config: Config, sites: int, seed: int, at: date | None, out: Path) -> int:
+    """The simulated province, an embedded NATS, a full sweep, the report, and a ground-truth check."""
+    from services.farm.province import generate_province
+    from services.farm.server import FarmServer
+
+    at = at or date.today()
+    province = generate_province(sites, seed, at)
+    out.mkdir(parents=True, exist_ok=True)
+    state = out / "state"
+    shutil.rmtree(state, ignore_errors=True)  # a demo starts from nothing
+    config = msgspec.structs.replace(config, nats_url="", state_dir=str(state))
+    async with FarmServer(province):
+        province.write_registry_csv(out / "registry.csv")
+        province.write_manifest(out / "manifest.json")
+        quarter = quarter_of(at)
+        _, verdicts = await run_sweep(config, load_sites(out / "registry.csv"), at, quarter, None)
+    print(write_reports(out / "report", at, quarter, verdicts))
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    problems = compare_with_manifest(verdicts, manifest)
+    for line in problems:
+        print(f"与模拟省份基准不符: {line}", file=sys.stderr)
+    print(
+        f"模拟省份基准核对: {len(verdicts) - len(problems)}/{len(verdicts)} 个网站的结论与基准一致;"
+        f" 报告在 {out / 'report'}",
+        file=sys.stderr,
+    )
+    return 0 if not problems else 1

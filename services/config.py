@@ -1,0 +1,94 @@
+"""Configuration: one TOML file decoded into msgspec Structs, every field overridable by GOVSWEEP_* env vars.
+
+Environment names are the upper-cased field path joined by "_", e.g. GOVSWEEP_NATS_URL,
+GOVSWEEP_STATE_DIR, GOVSWEEP_CRAWL_PER_HOST_CONCURRENCY.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+
+import msgspec
+
+
+class ConfigError(Exception):
+    """Invalid configuration; the message is one line naming the source and the field."""
+
+
+class CrawlConfig(msgspec.Struct, forbid_unknown_fields=True):
+    per_host_concurrency: int = 2
+    per_host_rate: float = 4.0  # requests per second per host
+    timeout_s: float = 15.0  # whole-request timeout, as the availability rule's 15 s
+    max_page_bytes: int = 5_000_000
+    max_redirects: int = 5
+    max_list_pages: int = 3  # pages of one column list read at most
+    max_columns: int = 200  # columns per site read at most
+    workers: int = 32  # concurrent jobs per crawler process
+    user_agent: str = "govsweep/0.1 (+政府网站检查)"
+
+
+class BrowserConfig(msgspec.Struct, forbid_unknown_fields=True):
+    enabled: bool = True  # False: columns that need a browser are reported 未能检测
+    executable: str = "/usr/bin/chromium"
+    contexts: int = 2
+    recycle_after: int = 50  # pages per browser context before it is replaced
+    page_timeout_s: float = 20.0
+
+
+class CheckConfig(msgspec.Struct, forbid_unknown_fields=True):
+    rules: str = ""  # path of a rule file; empty = the packaged baseline gov-2019-19
+    overlays: list[str] = []
+
+
+class Config(msgspec.Struct, forbid_unknown_fields=True):
+    nats_url: str = ""  # empty = start an embedded nats-server
+    state_dir: str = ".govsweep"
+    metrics_port: int = 0  # 0 = pick a free port; -1 = no /metrics endpoint
+    metrics_addr: str = "127.0.0.1"  # 0.0.0.0 in a container so Prometheus can scrape it
+    log_level: str = "info"
+    crawl: CrawlConfig = msgspec.field(default_factory=CrawlConfig)
+    browser: BrowserConfig = msgspec.field(default_factory=BrowserConfig)
+    check: CheckConfig = msgspec.field(default_factory=CheckConfig)
+
+
+def _apply_env(raw: dict, env: Mapping[str, str]) -> dict:
+    """Overlay GOVSWEEP_* variables onto the raw TOML dict, following the Struct field paths."""
+
+    def walk(struct_type: type, prefix: str, target: dict) -> None:
+        for field in msgspec.structs.fields(struct_type):
+            name = f"{prefix}_{field.name.upper()}"
+            if isinstance(field.type, type) and issubclass(field.type, msgspec.Struct):
+                walk(field.type, name, target.setdefault(field.name, {}))
+            elif name in env:
+                value: object = env[name]
+                if field.type in (list[str],):
+                    value = [v for v in env[name].split(",") if v]
+                target[field.name] = value
+
+    merged = dict(raw)
+    walk(Config, "GOVSWEEP", merged)
+    return merged
+
+
+def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Load the config file (if any) and the environment; raise ConfigError with one clear line."""
+    env = os.environ if env is None else env
+    path = path or env.get("GOVSWEEP_CONFIG")
+    raw: dict = {}
+    source = "environment"
+    if path:
+        source = str(path)
+        try:
+            raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: config file not found") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        # strict=False lets env strings convert to ints/floats.
+        return msgspec.convert(_apply_env(raw, env), Config, strict=False)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(f"{source}: invalid config: {exc}") from None

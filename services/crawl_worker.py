@@ -1,0 +1,135 @@
+"""Crawler role: site jobs → home page facts + column jobs; column jobs → column facts."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+import msgspec
+from nats.aio.msg import Msg
+
+from crawler.fetch import Fetcher
+from crawler.politeness import Politeness
+from crawler.site import read_column, read_home
+from services import metrics
+from services.bus import (
+    SUBJECT_BROWSER_JOB,
+    SUBJECT_COLUMN,
+    SUBJECT_COLUMN_JOB,
+    SUBJECT_HOME,
+    SUBJECT_PRIORITY_COLUMN_JOB,
+    Bus,
+    consume,
+)
+from services.config import Config
+from services.log import log
+from services.recheck import recheck_job
+from services.schema import ColumnJob, ColumnResult, HomeResult, SiteJob
+
+
+def make_fetcher(config: Config) -> Fetcher:
+    crawl = config.crawl
+    return Fetcher(
+        Politeness(crawl.per_host_concurrency, crawl.per_host_rate),
+        timeout_s=crawl.timeout_s,
+        max_bytes=crawl.max_page_bytes,
+        max_redirects=crawl.max_redirects,
+        user_agent=crawl.user_agent,
+        on_fetch=metrics.record_fetch,
+    )
+
+
+class CrawlWorker:
+    def __init__(self, bus: Bus, config: Config, fetcher: Fetcher) -> None:
+        self.bus = bus
+        self.config = config
+        self.fetcher = fetcher
+
+    async def handle_site(self, msg: Msg) -> None:
+        await self.crawl_site(msgspec.json.decode(msg.data, type=SiteJob))
+        await msg.ack()
+
+    async def handle_priority(self, msg: Msg) -> None:
+        """Recheck requests (any client may publish them) and the column jobs of rechecks."""
+        if msg.subject.startswith("govsweep.jobs.recheck."):
+            job = await recheck_job(self.bus, msg.subject, msg.data)
+            if job is not None:
+                await self.crawl_site(job)
+            await msg.ack()
+        else:
+            await self.handle_column(msg)
+
+    async def crawl_site(self, job: SiteJob) -> None:
+        at = date.fromisoformat(job.at)
+        with metrics.JOBS_IN_FLIGHT.labels("crawl-site").track_inprogress():
+            home = await read_home(self.fetcher, job.site.url, at, self.config.crawl.max_columns)
+        sweep, site_id = job.sweep_id, job.site.site_id
+        await self.bus.publish(
+            SUBJECT_HOME.format(sweep_id=sweep, site_id=site_id),
+            HomeResult(
+                sweep_id=sweep,
+                at=job.at,
+                quarter=job.quarter,
+                site=job.site,
+                home=home,
+                columns=len(home.columns),
+                recheck=job.recheck,
+            ),
+            msg_id=f"home-{sweep}-{site_id}",
+        )
+        column_subject = SUBJECT_PRIORITY_COLUMN_JOB if job.recheck else SUBJECT_COLUMN_JOB
+        for index, column in enumerate(home.columns):
+            await self.bus.publish(
+                column_subject.format(site_id=site_id),
+                ColumnJob(sweep, job.at, site_id, index, len(home.columns), column),
+                msg_id=f"coljob-{sweep}-{site_id}-{index}",
+            )
+        log(
+            "home read",
+            {
+                "sweep": sweep,
+                "site": site_id,
+                "measured": home.measured,
+                "columns": len(home.columns),
+            },
+        )
+        metrics.JOBS_DONE.labels("crawl-site", "ok" if home.measured else "unmeasured").inc()
+
+    async def handle_column(self, msg: Msg) -> None:
+        job = msgspec.json.decode(msg.data, type=ColumnJob)
+        at = date.fromisoformat(job.at)
+        with metrics.JOBS_IN_FLIGHT.labels("crawl-column").track_inprogress():
+            facts = await read_column(
+                self.fetcher, job.column, at, self.config.crawl.max_list_pages
+            )
+        if facts.needs_browser and self.config.browser.enabled:
+            # The browser role renders it and publishes the column result under the same id.
+            await self.bus.publish(
+                SUBJECT_BROWSER_JOB.format(site_id=job.site_id),
+                job,
+                msg_id=f"browserjob-{job.sweep_id}-{job.site_id}-{job.index}",
+            )
+            metrics.JOBS_DONE.labels("crawl-column", "to_browser").inc()
+            await msg.ack()
+            return
+        if facts.needs_browser:
+            facts.reason = "栏目需浏览器渲染，但浏览器渲染未启用 (browser disabled)"
+        await self.bus.publish(
+            SUBJECT_COLUMN.format(sweep_id=job.sweep_id, site_id=job.site_id, index=job.index),
+            ColumnResult(job.sweep_id, job.site_id, job.index, facts),
+            msg_id=f"col-{job.sweep_id}-{job.site_id}-{job.index}",
+        )
+        metrics.JOBS_DONE.labels("crawl-column", "ok" if facts.measured else "unmeasured").inc()
+        await msg.ack()
+
+
+async def run(bus: Bus, config: Config, stop: asyncio.Event) -> None:
+    """Serve both job kinds until `stop` is set; site jobs get a quarter of the slots."""
+    async with make_fetcher(config) as fetcher:
+        worker = CrawlWorker(bus, config, fetcher)
+        site_slots = max(1, config.crawl.workers // 4)
+        await asyncio.gather(
+            consume(bus, "crawl-site", worker.handle_site, site_slots, stop, log),
+            consume(bus, "crawl-column", worker.handle_column, config.crawl.workers, stop, log),
+            consume(bus, "crawl-priority", worker.handle_priority, site_slots, stop, log),
+        )

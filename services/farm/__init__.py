@@ -1,0 +1,11 @@
+"""The simulated province: realistic 贵州 government sites on loopback, with a ground-truth manifest.
+
+`generate_province` builds site specs from a seed (planted defects, browser-only lists, down, walled,
+flaky and slow sites, broken links, hostile pages); `FarmServer` serves them (pages rendered on
+request); `Province.manifest()` is the ground truth the end-to-end tests and benchmarks compare against.
+"""
+
+from services.farm.province import Province, generate_province
+from services.farm.server import FarmServer, serve_forever
+
+__all__ = ["FarmServer", "Province", "generate_province", "serve_forever"]

@@ -1,0 +1,132 @@
+"""Expected findings and verdict of a simulated site, computed from its spec per docs/CONTRACT.md.
+
+This is the farm's ground truth. It reads only the spec (never pages), so it is independent of how
+pages are rendered and of how govsweep reads them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+from dateutil.relativedelta import relativedelta
+
+from services.farm.spec import HOME_FAULTS, UNREADABLE_FAULTS, ColumnSpec, SiteSpec
+
+PASS, FAIL, UNMEASURED = "合格", "不合格", "未能检测"
+
+DYNAMIC = "动态要闻"
+NOTICE_POLICY = ("通知公告", "政策文件")
+YEARLY = ("人事", "规划计划")
+
+
+@functools.lru_cache(maxsize=64)
+def window_starts(at: dt.date) -> dict[str, dt.date]:
+    """Start of each update window for monitoring time point `at` (inclusive: newest == start is
+    fresh). Cached (generation asks for it thousands of times): do not modify the result."""
+    return {
+        "14d": at - dt.timedelta(days=14),
+        "6mo": at - relativedelta(months=6),
+        "1y": at - relativedelta(years=1),
+    }
+
+
+def duty_window(category: str) -> str | None:
+    """The update duty of a column class: a key of window_starts(), or None when it has none."""
+    if category == DYNAMIC:
+        return "14d"
+    if category in NOTICE_POLICY:
+        return "6mo"
+    if category in YEARLY:
+        return "1y"
+    return None
+
+
+def is_stale(column: ColumnSpec, start: dt.date) -> bool:
+    """Not updated since `start`. Blank columns are never stale; all-undated columns always are."""
+    if column.blank_form is not None:
+        return False
+    return column.newest is None or column.newest < start
+
+
+def unmeasured_reason(column: ColumnSpec, browser: bool) -> str | None:
+    """Why a careful crawler cannot read the column (its error code), or None when it can.
+
+    `browser`: a browser renders the lists that need one (the crawler hands those columns over).
+    """
+    if column.fault in UNREADABLE_FAULTS:
+        return UNREADABLE_FAULTS[column.fault]
+    if column.browser is not None and not browser:
+        return "needs_browser"
+    return None
+
+
+def column_counts(columns: list[ColumnSpec], at: dt.date) -> dict[str, int]:
+    """The three W-V4 counts: combined (limb 1), long_stale (limb 2) and blank (limb 3)."""
+    starts = window_starts(at)
+    combined = long_stale = blank = 0
+    for column in columns:
+        if column.blank_form is not None:
+            blank += 1
+            continue
+        duty = duty_window(column.category)
+        if duty is None or not is_stale(column, starts[duty]):
+            continue
+        long_stale += 1
+        if column.category == DYNAMIC or (column.category in NOTICE_POLICY and column.level == 1):
+            combined += 1
+    return {"combined": combined, "long_stale": long_stale, "blank": blank}
+
+
+def home_newest(site: SiteSpec) -> dt.date | None:
+    """Newest dated item the home page shows (None when it shows no dated item)."""
+    if site.nav_only:
+        return None
+    dates = [c.newest for c in site.columns if c.on_home and c.newest and not c.undated]
+    return max(dates, default=None)
+
+
+def home_not_updated(site: SiteSpec, measured: list[ColumnSpec], at: dt.date) -> bool | None:
+    """W-V3; None when it cannot be judged. A home page without dated items (navigation only) is
+    judged by the level-1 columns that could be read."""
+    start = window_starts(at)["14d"]
+    newest = home_newest(site)
+    if newest is not None:
+        return newest < start
+    level1 = [c for c in measured if c.level == 1]
+    if not level1:
+        return None
+    return not any(c.newest is not None and c.newest >= start for c in level1)
+
+
+def expected(site: SiteSpec, at: dt.date, browser: bool = True) -> dict:
+    """{verdict, findings (sorted veto ids that hold), counts, unmeasured} for the manifest.
+
+    `unmeasured` lists what a careful crawler cannot read, as {column (None: home), reason}.
+    """
+    if site.home_fault is not None:
+        return {
+            "verdict": UNMEASURED,
+            "findings": [],
+            "counts": {"combined": 0, "long_stale": 0, "blank": 0},
+            "unmeasured": [{"column": None, "reason": HOME_FAULTS[site.home_fault]}],
+        }
+    unread = [(c, unmeasured_reason(c, browser)) for c in site.columns]
+    measured = [c for c, reason in unread if reason is None]
+    counts = column_counts(measured, at)
+    home = home_not_updated(site, measured, at)
+    holds = {
+        "W-V3": bool(home),
+        "W-V4-1": counts["combined"] >= 5,
+        "W-V4-2": counts["long_stale"] >= 10,
+        "W-V4-3": counts["blank"] >= 5,
+    }
+    findings = sorted(veto for veto, held in holds.items() if held)
+    if findings:
+        verdict = FAIL
+    elif home is None or not measured:
+        verdict = UNMEASURED
+    else:
+        verdict = PASS
+    unmeasured = [{"column": c.name, "reason": reason} for c, reason in unread if reason]
+    return {"verdict": verdict, "findings": findings, "counts": counts, "unmeasured": unmeasured}

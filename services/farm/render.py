@@ -1,0 +1,446 @@
+"""HTML of a simulated site's pages, rendered on request from its spec (nothing is pre-rendered).
+
+Each template family lays out lists, dates and pagination the way a family of real CMSs does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+import zlib
+from urllib.parse import quote
+
+from services.farm import scripts
+from services.farm.content import Item, column_items
+from services.farm.spec import OUTSIDE_HOSTS, ColumnSpec, SiteSpec
+
+_WEEKDAYS = "一二三四五六日"
+_DIGITS = "〇一二三四五六七八九"
+ARTICLE_BASE = 8_000_000  # article numbers: ARTICLE_BASE + column index * 1000 + item number
+ITEMS_PER_COLUMN_MAX = 1000
+ENDLESS_PAGES = 1_000_000  # the endless-pagination trap stops answering here (404)
+DEEP_NESTING = 2000  # unclosed <div><font> pairs around a deep_html list
+# Stands in a title of a bad_charset_bytes column; the server swaps it for bytes invalid in the
+# page's charset after encoding (ASCII, so it encodes the same in every charset).
+BAD_BYTES_MARK = "~bad-bytes~"
+
+
+def chinese_number(n: int) -> str:
+    """1..31 as written in dates: 五, 十, 十二, 二十, 三十一."""
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")
+    return head + (_DIGITS[ones] if ones else "")
+
+
+def format_date(family: str, date: dt.date, time: dt.time, paren: bool = False) -> str:
+    """A list date as the family prints it."""
+    if family == "table":
+        return f"{date.year}年{date.month}月{date.day}日"
+    if family == "monthday":
+        return f"({date:%m-%d})" if paren else f"[{date:%m-%d}]"
+    if family == "cnnum":
+        year = "".join(_DIGITS[int(ch)] for ch in str(date.year))
+        return f"{year}年{chinese_number(date.month)}月{chinese_number(date.day)}日"
+    if family == "datetime":
+        return f"{date.isoformat()} {time:%H:%M:%S}"
+    return date.isoformat()
+
+
+def article_number(site: SiteSpec, column: ColumnSpec, item: Item) -> int:
+    return ARTICLE_BASE + site.columns.index(column) * ITEMS_PER_COLUMN_MAX + item.number
+
+
+def article_path(site: SiteSpec, column: ColumnSpec, item: Item) -> str:
+    """Site-absolute path of an item's article page."""
+    number = article_number(site, column, item)
+    if site.family == "trs" and item.date is not None:
+        return f"/{column.key}/{item.date:%Y%m}/t{item.date:%Y%m%d}_{number}.html"
+    return f"/{column.key}/content_{number}.html"
+
+
+def page_count(site: SiteSpec, column: ColumnSpec) -> int:
+    return max(1, math.ceil(column.items / site.page_size))
+
+
+class SitePages:
+    """The pages of one site as seen through one origin (scheme://host:port)."""
+
+    def __init__(self, site: SiteSpec, seed: int, at: dt.date, origin: str) -> None:
+        self.site = site
+        self.seed = seed
+        self.at = at
+        self.origin = origin
+
+    # -- whole pages -------------------------------------------------------------------------
+    def home(self) -> str:
+        site = self.site
+        if site.nav_only:
+            tiles = "".join(
+                f'<li class="tile"><a href="/{c.key}/"><i class="icon-{c.key}"></i>'
+                f"<span>{c.name}</span></a></li>"
+                for c in site.columns
+                if c.level == 1
+            )
+            main = f'<div class="portal"><ul class="tiles">{tiles}</ul></div>'
+        else:
+            main = "".join(self._block(c) for c in site.columns if c.on_home)
+            main = f'<div class="main home">{main}</div>'
+        inside = "".join(
+            f'<li><a href="{link.path}" target="_blank">{link.label}</a></li>'
+            for link in site.links
+            if link.kind not in OUTSIDE_HOSTS
+        )
+        if inside:  # 专题专栏: a block of links without dates and without 更多
+            main += f'<div class="zt"><div class="zt-tit">专题专栏</div><ul>{inside}</ul></div>'
+        return self._page(site.name, main, meta={}, today=True)
+
+    def column_page(self, column: ColumnSpec, page: int) -> str | None:
+        """Page `page` (0-based) of a column's list; None past the last page."""
+        if column.browser is not None:
+            return self._page_of(column, self._browser_shell(column)) if page == 0 else None
+        pages = page_count(self.site, column)
+        endless = column.fault == "endless_pages"
+        if not 0 <= page < (ENDLESS_PAGES if endless else pages):
+            return None
+        size = self.site.page_size
+        items = column_items(self.site, column, self.seed, self.at)[page * size : (page + 1) * size]
+        if column.blank_form is not None:
+            listing = self._blank(column.blank_form)
+        elif endless:  # past the real pages: empty lists, each with its "下一页"
+            listing = self._list(column, items) if items else self._list_container_only()
+            listing += (
+                f'<div class="pages"><span>第{page + 1}页</span> '
+                f'<a href="?pageIndex={page + 2}">下一页</a></div>'
+            )
+        else:
+            listing = self._list(column, items) + self._pager(column, page, pages)
+        if column.fault == "deep_html":
+            listing = _broken_and_deep(listing)
+        return self._page_of(column, listing)
+
+    def frame_page(self, column: ColumnSpec) -> str | None:
+        """The list an iframe column shows in its frame (a bare page, no site chrome)."""
+        if column.browser != "iframe":
+            return None
+        items = column_items(self.site, column, self.seed, self.at)[: self.site.page_size]
+        return (
+            f"<!DOCTYPE html><html><head>{self._declare()}<title>{column.name}</title></head>"
+            f"<body>{self._list(column, items)}</body></html>"
+        )
+
+    def list_data(self, column: ColumnSpec, page: int) -> dict | None:
+        """The JSON an AJAX column loads: one page of entries (page counts from 1)."""
+        if column.browser != "ajax" or page < 1:
+            return None
+        size = self.site.page_size
+        items = column_items(self.site, column, self.seed, self.at)
+        return {
+            "total": len(items),
+            "page": page,
+            "pageSize": size,
+            "items": self._entries(column, items[(page - 1) * size : page * size]),
+        }
+
+    def _entries(self, column: ColumnSpec, items: list[Item]) -> list[dict[str, str]]:
+        return [
+            {
+                "title": it.title,
+                "url": article_path(self.site, column, it),
+                "date": it.date.isoformat() if it.date else "",
+            }
+            for it in items
+        ]
+
+    def _browser_shell(self, column: ColumnSpec) -> str:
+        """A list only a browser fills: from inline JSON, from data.json, or inside an iframe."""
+        if column.browser == "iframe":
+            return (
+                '<iframe id="listFrame" src="frame.html" width="100%" height="900" '
+                'frameborder="0" scrolling="no"></iframe>'
+            )
+        if column.browser == "ajax":
+            code = scripts.AJAX
+        else:
+            items = column_items(self.site, column, self.seed, self.at)[: self.site.page_size]
+            code = scripts.inline_json(self._entries(column, items))
+        busy = (
+            f"<script>{scripts.ENDLESS_LOOP}</script>" if column.fault == "endless_script" else ""
+        )
+        return f'<div class="list"><ul id="list"></ul></div>{busy}<script>{code}</script>'
+
+    def _page_of(self, column: ColumnSpec, listing: str) -> str:
+        crumbs = ['<a href="/">首页</a>']
+        if column.parent:
+            parent = next(c for c in self.site.columns if c.name == column.parent and c.level == 1)
+            crumbs.append(f'<a href="/{parent.key}/">{parent.name}</a>')
+        crumbs.append(f"<span>{column.name}</span>")
+        main = (
+            f'<div class="main">{self._left_nav(column)}<div class="right">'
+            f'<div class="crumb">当前位置:{" &gt; ".join(crumbs)}</div>'
+            f'<div class="column-title"><h2>{column.name}</h2></div>{listing}</div></div>'
+        )
+        meta = {"ColumnName": column.name, "ColumnType": column.category}
+        return self._page(f"{column.name}_{self.site.name}", main, meta)
+
+    def article(self, column: ColumnSpec, number: int) -> str | None:
+        items = column_items(self.site, column, self.seed, self.at)
+        if not 0 <= number < len(items):
+            return None
+        item = items[number]
+        title = html.escape(item.title)
+        meta = {"ArticleTitle": item.title, "ContentSource": self.site.unit}
+        info = f"<span>来源:{self.site.unit}</span>"
+        if item.date is not None:
+            stamp = f"{item.date.isoformat()} {item.time:%H:%M}"
+            meta["PubDate"] = stamp
+            info = f"<span>发布时间:{stamp}</span>" + info
+        body = (
+            f"<p>{title}。近日,{self.site.unit}认真贯彻落实上级部署,结合实际抓好各项工作。</p>"
+            "<p>会议要求,各相关单位要提高思想认识,压实工作责任,确保各项任务落地见效。</p>"
+        )
+        if self.site.family == "xxgk":  # 信息公开 articles carry a metadata table
+            made = item.date - dt.timedelta(days=item.number % 5) if item.date else None
+            cells = (
+                ("索引号", self._index_number(column, item)),
+                ("发布机构", self.site.unit),
+                ("成文日期", made.isoformat() if made else ""),
+                ("发布日期", item.date.isoformat() if item.date else ""),
+            )
+            rows = "".join(f"<tr><th>{k}</th><td>{html.escape(v)}</td></tr>" for k, v in cells)
+            info = f'<table class="xxgk-meta">{rows}</table>' + info
+        main = (
+            f'<div class="main"><div class="article"><h1 class="title">{title}</h1>'
+            f'<div class="info">{info}<span>字体:[大 中 小]</span></div>'
+            f'<div class="content TRS_Editor">{body}</div></div></div>'
+        )
+        return self._page(f"{item.title}_{self.site.name}", main, meta)
+
+    def sitemap(self) -> str:
+        groups = []
+        for top in (c for c in self.site.columns if c.level == 1):
+            subs = "".join(
+                f'<dd><a href="/{c.key}/">{c.name}</a></dd>'
+                for c in self.site.columns
+                if c.parent == top.name
+            )
+            groups.append(f'<dl><dt><a href="/{top.key}/">{top.name}</a></dt>{subs}</dl>')
+        main = (
+            f'<div class="main"><h2>网站地图</h2><div class="sitemap">{"".join(groups)}</div></div>'
+        )
+        return self._page(f"网站地图_{self.site.name}", main, {})
+
+    def simple(self, title: str, text: str) -> str:
+        return self._page(f"{title}_{self.site.name}", f'<div class="main"><p>{text}</p></div>', {})
+
+    # -- parts -------------------------------------------------------------------------------
+    def _page(self, title: str, main: str, meta: dict[str, str], today: bool = False) -> str:
+        site = self.site
+        declare = self._declare()
+        metas = {"SiteName": site.name, "SiteDomain": self.origin.split("//")[1], **meta}
+        metas["SiteIDCode"] = site.site_id
+        meta_html = "".join(
+            f'<meta name="{k}" content="{html.escape(v)}">' for k, v in metas.items()
+        )
+        nav = "".join(
+            f'<li><a href="/{c.key}/">{c.name}</a></li>' for c in site.columns if c.level == 1
+        )
+        weekday = _WEEKDAYS[self.at.weekday()]
+        date_widget = (
+            f'<span class="today">今天是:{self.at.year}年{self.at.month}月{self.at.day}日 '
+            f"星期{weekday}</span>"
+            if today
+            else ""
+        )
+        return (
+            f"<!DOCTYPE html><html><head>{declare}<title>{html.escape(title)}</title>{meta_html}"
+            '<link rel="stylesheet" href="/images/style.css"></head><body>'
+            f'<div class="header"><div class="top">{date_widget}'
+            '<a href="/sitemap.html">网站地图</a></div>'
+            f'<div class="logo"><h1>{site.name}</h1></div></div>'
+            f'<div class="nav"><ul><li><a href="/">首页</a></li>{nav}</ul></div>'
+            f"{main}{self._footer()}</body></html>"
+        )
+
+    def _declare(self) -> str:
+        if self.site.charset == "gb2312":
+            return '<meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
+        return f'<meta charset="{self.site.charset}">'
+
+    def _footer(self) -> str:
+        site = self.site
+        code = f"<span>网站标识码:{site.footer_code}</span>" if site.footer_code else ""
+        jiucuo = (
+            f'<a class="jiucuo" href="/exposure/jiucuo.html?site_code={site.site_id}'
+            f'&amp;url={quote(self.origin + "/", safe="")}">'
+            '<img src="/images/jiucuo.png" alt="我为政府网站找错"></a>'
+            if site.jiucuo
+            else ""
+        )
+        conac = (
+            '<span id="_ideConac"><a href="/conac/sitename?method=show&amp;id='
+            f'{zlib.crc32(site.site_id.encode()):08X}">'
+            '<img src="/images/red.png" alt="党政机关网站标识"></a></span>'
+        )
+        outside = "".join(
+            f'<a href="{link.url(self.origin)}" target="_blank">{link.label}</a> '
+            for link in site.links
+            if link.kind in OUTSIDE_HOSTS
+        )
+        friends = f'<div class="yqlj">友情链接:{outside}</div>' if outside else ""
+        return (
+            f'<div class="footer">{friends}<p><a href="/sitemap.html">网站地图</a> | '
+            '<a href="/lxwm.html">联系我们</a></p>'
+            f"<p>主办单位:{site.unit} 联系电话:0851-{site.index % 9000000 + 1000000}</p>"
+            f"<p>{code} <span>{site.icp}</span> "
+            f'<span><img src="/images/gaba.png">{site.police}</span></p>'
+            f"{conac}{jiucuo}</div>"
+        )
+
+    def _block(self, column: ColumnSpec) -> str:
+        items = column_items(self.site, column, self.seed, self.at)[:7]
+        lis = "".join(
+            f'<li><a href="{article_path(self.site, column, it)}" title="{html.escape(it.title)}">'
+            f"{html.escape(it.title)}</a>{self._date_html(it)}</li>"
+            for it in items
+        )
+        return (
+            f'<div class="block"><div class="tit"><span>{column.name}</span>'
+            f'<a href="/{column.key}/" class="more">更多</a></div><ul>{lis}</ul></div>'
+        )
+
+    def _date_html(self, item: Item) -> str:
+        if item.date is None:
+            return ""
+        text = format_date(self.site.family, item.date, item.time, paren=self.site.index % 2 == 1)
+        if self.site.family == "cnnum":
+            return f'<div class="date">{text}</div>'
+        if self.site.family == "datetime":
+            return f"<em>{text}</em>"
+        return f"<span>{text}</span>"
+
+    def _list(self, column: ColumnSpec, items: list[Item]) -> str:
+        site = self.site
+
+        def link(it: Item) -> str:
+            path = article_path(site, column, it)
+            if site.family == "trs":
+                path = "." + path.removeprefix(f"/{column.key}")
+            t = html.escape(it.title)
+            if column.fault == "bad_charset_bytes":
+                t = t[:4] + BAD_BYTES_MARK + t[4:]
+            return f'<a href="{path}" title="{t}" target="_blank">{t}</a>'
+
+        if site.family == "table":
+            rows = "".join(
+                f"<tr><td>{link(it)}</td><td>{self._bare_date(it)}</td></tr>" for it in items
+            )
+            return (
+                f'<table class="list-table"><tr><th>标题</th><th>发布日期</th></tr>{rows}</table>'
+            )
+        if site.family == "xxgk":
+            rows = "".join(
+                f"<tr><td>{self._index_number(column, it)}</td><td>{link(it)}</td>"
+                f"<td>{self._bare_date(it)}</td></tr>"
+                for it in items
+            )
+            return f'<table class="xxgk-list">{_XXGK_HEAD}{rows}</table>'
+        if site.family == "monthday":
+            lis = "".join(f"<li>{self._date_html(it)}{link(it)}</li>" for it in items)
+            return f'<ul class="news-list">{lis}</ul>'
+        if site.family == "cnnum":
+            rows = "".join(
+                f'<div class="item">{link(it)}{self._date_html(it)}</div>' for it in items
+            )
+            return f'<div class="news">{rows}</div>'
+        lis = "".join(f"<li>{link(it)}{self._date_html(it)}</li>" for it in items)
+        return f'<div class="list"><ul>{lis}</ul></div>'
+
+    def _index_number(self, column: ColumnSpec, item: Item) -> str:
+        """索引号 as 信息公开 platforms print it: unit code / year-sequence."""
+        unit = f"11{self.site.site_id[:6]}MB{zlib.crc32(self.site.site_id.encode()) % 10**7:07d}"
+        year = (item.date or self.at).year
+        return f"{unit}/{year}-{article_number(self.site, column, item) % 100000:05d}"
+
+    def _bare_date(self, item: Item) -> str:
+        if item.date is None:
+            return ""
+        return format_date(self.site.family, item.date, item.time)
+
+    def _blank(self, form: str) -> str:
+        if form == "暂无信息":
+            return '<div class="list"><p class="no-data">暂无信息</p></div>'
+        if form == "栏目建设中":
+            return '<div class="building"><p>栏目建设中,敬请期待!</p></div>'
+        return self._list_container_only()
+
+    def _list_container_only(self) -> str:
+        family = self.site.family
+        if family == "table":
+            return '<table class="list-table"><tr><th>标题</th><th>发布日期</th></tr></table>'
+        if family == "xxgk":
+            return f'<table class="xxgk-list">{_XXGK_HEAD}</table>'
+        if family == "monthday":
+            return '<ul class="news-list"></ul>'
+        if family == "cnnum":
+            return '<div class="news"></div>'
+        return '<div class="list"><ul></ul></div>'
+
+    def _pager(self, column: ColumnSpec, page: int, pages: int) -> str:
+        family = self.site.family
+        if family == "trs":
+            return f'<div class="page"><script>createPageHTML({pages}, {page}, "index", "html");</script></div>'
+        if pages == 1:
+            return ""
+        if family in ("table", "xxgk"):
+            links = f"共{column.items}条 第{page + 1}/{pages}页 "
+            if page + 1 < pages:
+                links += f'<a href="index.html?page={page + 2}">下一页</a> '
+            links += f'<a href="index.html?page={pages}">尾页</a>'
+            return f'<div class="pagination">{links}</div>'
+        pattern = {"monthday": "list_{}.html", "cnnum": "page_{}.html"}.get(family, "?pageIndex={}")
+        links = "".join(
+            f"<span>{k}</span>" if k == page + 1 else f'<a href="{pattern.format(k)}">{k}</a>'
+            for k in range(1, pages + 1)
+        )
+        return f'<div class="pages">{links}</div>'
+
+    def _left_nav(self, column: ColumnSpec) -> str:
+        if self.site.family == "xxgk":
+            return self._xxgk_tree(column)
+        if not self.site.left_nav:
+            return ""
+        top = column.parent or column.name
+        subs = [c for c in self.site.columns if c.parent == top]
+        if not subs:
+            return ""
+        lis = "".join(f'<li><a href="/{c.key}/">{c.name}</a></li>' for c in subs)
+        return f'<div class="left-nav"><h3>{top}</h3><ul>{lis}</ul></div>'
+
+    def _xxgk_tree(self, current: ColumnSpec) -> str:
+        """The 信息公开 platform's column tree (目录): every level-1 column with its children."""
+        groups = []
+        for top in (c for c in self.site.columns if c.level == 1):
+            subs = "".join(
+                f'<li{_on(c, current)}><a href="/{c.key}/">{c.name}</a></li>'
+                for c in self.site.columns
+                if c.parent == top.name
+            )
+            subs = f"<ul>{subs}</ul>" if subs else ""
+            groups.append(f'<li{_on(top, current)}><a href="/{top.key}/">{top.name}</a>{subs}</li>')
+        return f'<div class="gkml-tree"><h3>政府信息公开目录</h3><ul>{"".join(groups)}</ul></div>'
+
+
+_XXGK_HEAD = "<tr><th>索引号</th><th>名称</th><th>发布日期</th></tr>"
+
+
+def _on(column: ColumnSpec, current: ColumnSpec) -> str:
+    return ' class="on"' if column is current else ""
+
+
+def _broken_and_deep(listing: str) -> str:
+    """The list without its closing </li>, </tr>, </td>, under DEEP_NESTING unclosed elements,
+    followed by stray end tags (browsers and HTML5 parsers still find every entry)."""
+    for closing in ("</li>", "</tr>", "</td>"):
+        listing = listing.replace(closing, "")
+    return '<div class="wrap"><font>' * DEEP_NESTING + listing + "</td></b></font></span>"

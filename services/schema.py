@@ -1,0 +1,83 @@
+"""Every message on the bus, as msgspec Structs. Subjects are documented in ARCHITECTURE.md."""
+
+from __future__ import annotations
+
+import msgspec
+
+from checkers.model import Verdict
+from crawler.model import ColumnFacts, ColumnRef, HomeFacts, LinkSummary
+from crawler.model import Probe as Probe  # the probe message: govsweep.results.probe.<site_id>
+
+
+class Site(msgspec.Struct, omit_defaults=True):
+    """One row of the site registry."""
+
+    site_id: str  # 政府网站标识码: 10 digits or bm + 8 digits
+    name: str
+    url: str
+    region_code: str  # 6-digit GB/T 2260 code (from the 标识码 when not given)
+    region_name: str = ""  # 地区/部门 as the registry names it
+    kind: str = "门户"  # 门户 or 部门 (网站类型)
+    unit: str = ""  # 填报单位
+
+
+class SweepStarted(msgspec.Struct):
+    """Published once per sweep, before its site jobs."""
+
+    sweep_id: str
+    at: str  # monitoring time point T, YYYY-MM-DD
+    quarter: str  # e.g. 2024Q1
+    sites: int
+    started_at: str
+
+
+class SiteJob(msgspec.Struct):
+    sweep_id: str
+    at: str
+    quarter: str
+    site: Site
+    recheck: bool = False
+
+
+class ColumnJob(msgspec.Struct):
+    sweep_id: str
+    at: str
+    site_id: str
+    index: int  # position of the column in the site's column list
+    total: int  # how many columns the site has in this sweep
+    column: ColumnRef
+
+
+class HomeResult(msgspec.Struct):
+    """The home page facts of a site; `columns` says how many column results to wait for."""
+
+    sweep_id: str
+    at: str
+    quarter: str
+    site: Site
+    home: HomeFacts
+    columns: int
+    recheck: bool = False
+
+
+class ColumnResult(msgspec.Struct):
+    sweep_id: str
+    site_id: str
+    index: int
+    facts: ColumnFacts
+
+
+class SiteVerdict(msgspec.Struct):
+    """The checker's verdict on one site in one sweep: what the aggregator rolls up."""
+
+    sweep_id: str
+    at: str
+    quarter: str
+    site: Site
+    verdict: Verdict
+    checked_at: str
+    recheck: bool = False
+    home_url: str = ""
+    columns_read: int = 0
+    columns_unmeasured: int = 0
+    links: LinkSummary | None = None  # the site's link counts (None: links were not checked)

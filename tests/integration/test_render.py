@@ -1,0 +1,372 @@
+"""The browser pool with the real Debian Chromium against script-built column pages on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from aiohttp import web
+
+from crawler.extract import extract_page
+from crawler.model import ColumnRef
+from crawler.render import (
+    NO_LIST_REASON,
+    BrowserPool,
+    BrowserUnavailable,
+    chromium_available,
+    render_column,
+)
+from tests.conftest import AT
+
+CHROMIUM = "/usr/bin/chromium"
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.asyncio(loop_scope="module"),
+    pytest.mark.skipif(not chromium_available(CHROMIUM), reason="Debian chromium not installed"),
+]
+
+# One newest date per form, so a test can tell which list it read.
+NEWEST = {
+    "inline": "2024-03-15",
+    "docwrite": "2024-03-12",
+    "ajax": "2024-03-10",
+    "iframe": "2024-03-08",
+}
+OLDER = "2024-01-05"
+
+
+def _items(newest: str) -> list[dict[str, str]]:
+    return [
+        {"title": "关于开展春季安全生产大检查的通知", "url": "/art/1.html", "date": newest},
+        {"title": "关于做好防汛抗旱准备工作的通知", "url": "/art/2.html", "date": OLDER},
+        {"title": "关于公布行政许可事项清单的公告", "url": "/art/3.html", "date": OLDER},
+    ]
+
+
+def _page(body: str) -> str:
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>通知公告</title></head>'
+        f'<body><div class="header"><a href="/">首页</a></div><div class="main">{body}</div>'
+        "</body></html>"
+    )
+
+
+BUILD_LIST = """
+function build(items) {
+  var html = '';
+  for (var i = 0; i < items.length; i++) {
+    html += '<li><a href="' + items[i].url + '">' + items[i].title + '</a><span>'
+      + items[i].date + '</span></li>';
+  }
+  document.getElementById('list').innerHTML = html;
+}"""
+
+
+def inline_json_page(newest: str) -> str:
+    data = json.dumps(_items(newest), ensure_ascii=False)
+    return _page(f'<ul class="list" id="list"></ul><script>{BUILD_LIST}\nbuild({data});</script>')
+
+
+def docwrite_page(newest: str) -> str:
+    data = json.dumps(_items(newest), ensure_ascii=False)
+    return _page(
+        f'<ul class="list"><script>var d = {data};\nfor (var i = 0; i < d.length; i++) {{'
+        "document.write('<li><a href=\"' + d[i].url + '\">' + d[i].title + '</a><span>'"
+        " + d[i].date + '</span></li>'); }</script></ul>"
+    )
+
+
+def ajax_page(endpoint: str) -> str:
+    return _page(
+        f'<ul class="list" id="list"></ul><script>{BUILD_LIST}\n'
+        f"fetch('{endpoint}').then(function (r) {{ return r.json(); }}).then(build);</script>"
+    )
+
+
+def iframe_page() -> str:
+    return _page('<iframe src="/frames/tzgg/list.html" width="100%" height="600"></iframe>')
+
+
+def frame_list(newest: str) -> str:
+    # Relative links: they must resolve against the frame, not the page that embeds it.
+    rows = "".join(
+        f'<li><a href="../../art/{n}.html">{item["title"]}</a><span>{item["date"]}</span></li>'
+        for n, item in enumerate(_items(newest), start=5)
+    )
+    return f'<html><body><ul class="list">{rows}</ul></body></html>'
+
+
+class Site:
+    """A loopback site serving each needs-browser form, and a second origin that must stay unseen."""
+
+    def __init__(self) -> None:
+        self.hits: list[str] = []
+        self.foreign_hits: list[str] = []
+        self.url = ""
+        self.foreign_url = ""
+        self._runners: list[web.AppRunner] = []
+
+    async def start(self) -> None:
+        app = web.Application(middlewares=[self._record])
+        routes = {
+            "/inline/": lambda: inline_json_page(NEWEST["inline"]),
+            "/docwrite/": lambda: docwrite_page(NEWEST["docwrite"]),
+            "/ajax/": lambda: ajax_page("/ajax/data.json"),
+            "/iframe/": iframe_page,
+            "/frames/tzgg/list.html": lambda: frame_list(NEWEST["iframe"]),
+            "/images/": self._images_page,
+            "/foreign/": self._foreign_page,
+            "/endless/": lambda: _page("<p>加载中</p><script>while (true) {}</script>"),
+            "/blank/": lambda: _page(
+                '<div id="list"></div><script>var d = [];\nfor (var i = 0; i < 1; i++) {'
+                "document.getElementById('list').innerHTML = '<p>暂无信息</p>'; }</script>"
+            ),
+            "/broken-ajax/": lambda: ajax_page("/ajax/missing.json"),
+            "/slow-ajax/": lambda: ajax_page("/ajax/slow.json"),
+            "/style.css": lambda: (
+                "@font-face { font-family: gov; src: url(/font/gov.woff2); }"
+                " body { font-family: gov; background: url(/img/bg.png); }"
+            ),
+        }
+        for path, make in routes.items():
+            app.router.add_get(path, self._serve(make, path))
+        app.router.add_get("/ajax/data.json", self._data)
+        app.router.add_get("/ajax/slow.json", self._slow_data)
+        self.url = await self._listen(app)
+        other = web.Application(middlewares=[self._record_foreign])
+        other.router.add_get("/{tail:.*}", self._foreign_any)
+        self.foreign_url = await self._listen(other)
+
+    async def _listen(self, app: web.Application) -> str:
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        self._runners.append(runner)
+        return f"http://127.0.0.1:{runner.addresses[0][1]}"
+
+    async def stop(self) -> None:
+        for runner in self._runners:
+            await runner.cleanup()
+
+    @web.middleware
+    async def _record(self, request: web.Request, handler):
+        self.hits.append(request.path)
+        return await handler(request)
+
+    @web.middleware
+    async def _record_foreign(self, request: web.Request, handler):
+        self.foreign_hits.append(request.path)
+        return await handler(request)
+
+    @staticmethod
+    def _serve(make, path: str):
+        kind = "text/css" if path.endswith(".css") else "text/html"
+
+        async def handler(request: web.Request) -> web.Response:
+            return web.Response(text=make(), content_type=kind, charset="utf-8")
+
+        return handler
+
+    async def _data(self, request: web.Request) -> web.Response:
+        return web.json_response(_items(NEWEST["ajax"]))
+
+    async def _slow_data(self, request: web.Request) -> web.Response:
+        await asyncio.sleep(0.8)  # longer than the quiet spell: the render must wait for it
+        return await self._data(request)
+
+    async def _foreign_any(self, request: web.Request) -> web.Response:
+        return web.Response(text="{}", content_type="application/json")
+
+    def _images_page(self) -> str:
+        return (
+            inline_json_page(NEWEST["inline"])
+            .replace(
+                "</head>",
+                '<link rel="stylesheet" href="/style.css"></head>',
+            )
+            .replace(
+                '<div class="main">',
+                '<div class="main"><img src="/img/logo.png"><video src="/media/intro.mp4"></video>',
+            )
+        )
+
+    def _foreign_page(self) -> str:
+        other = self.foreign_url
+        return inline_json_page(NEWEST["inline"]).replace(
+            "</body>",
+            f'<script src="{other}/lib.js"></script>'
+            f'<iframe src="{other}/frame.html"></iframe>'
+            f"<script>fetch('{other}/data.json').catch(function () {{}});</script></body>",
+        )
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def site():
+    served = Site()
+    await served.start()
+    yield served
+    await served.stop()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def pool():
+    async with BrowserPool(CHROMIUM, contexts=2, page_timeout_s=10) as shared:
+        yield shared
+
+
+def column(site: Site, path: str) -> ColumnRef:
+    return ColumnRef(name="通知公告", url=site.url + path, category="通知公告")
+
+
+@pytest.mark.parametrize("form", ["inline", "docwrite", "ajax", "iframe"])
+async def test_script_built_list_is_read_after_rendering(
+    site: Site, pool: BrowserPool, form: str
+) -> None:
+    url = f"{site.url}/{form}/"
+    raw = {
+        "inline": inline_json_page(NEWEST["inline"]),
+        "docwrite": docwrite_page(NEWEST["docwrite"]),
+        "ajax": ajax_page("/ajax/data.json"),
+        "iframe": iframe_page(),
+    }[form]
+    # Without a browser the extractor cannot read these lists: that is why they come here.
+    assert extract_page(raw, url, AT, kind_hint="list").needs_browser
+
+    facts = await render_column(pool, column(site, f"/{form}/"), AT)
+
+    assert facts.measured and facts.rendered, facts.reason
+    assert facts.latest == NEWEST[form]
+    assert facts.items_count == 3 and facts.undated_count == 0
+    assert facts.latest_item is not None
+    number = 5 if form == "iframe" else 1
+    assert facts.latest_item.url == f"{site.url}/art/{number}.html"
+    assert facts.fetch.status == 200 and facts.fetch.error is None
+
+
+async def test_render_waits_for_a_slow_data_request(site: Site, pool: BrowserPool) -> None:
+    facts = await render_column(pool, column(site, "/slow-ajax/"), AT)
+    assert facts.measured and facts.latest == NEWEST["ajax"]
+    assert facts.fetch.elapsed_ms >= 800
+
+
+async def test_iframe_is_inlined_into_the_returned_html(site: Site, pool: BrowserPool) -> None:
+    result = await pool.render(site.url + "/iframe/")
+    assert result.error is None and result.html is not None
+    assert result.frames_merged == 1
+    assert "<iframe" not in result.html and "关于开展春季安全生产大检查的通知" in result.html
+
+
+async def test_images_fonts_and_media_are_never_requested(site: Site, pool: BrowserPool) -> None:
+    result = await pool.render(site.url + "/images/")
+    assert result.error is None
+    assert "/style.css" in site.hits  # the stylesheet itself is same-origin and allowed
+    assert not [p for p in site.hits if p.startswith(("/img/", "/font/", "/media/"))]
+    assert result.blocked >= 2  # the <img> and the <video> at least
+
+
+async def test_other_origins_are_blocked(site: Site, pool: BrowserPool) -> None:
+    facts = await render_column(pool, column(site, "/foreign/"), AT)
+    assert facts.measured and facts.latest == NEWEST["inline"]
+    assert site.foreign_hits == []
+
+
+async def test_blank_column_written_by_script(site: Site, pool: BrowserPool) -> None:
+    facts = await render_column(pool, column(site, "/blank/"), AT)
+    assert facts.measured and facts.blank and facts.blank_reason == "暂无信息"
+    assert facts.items_count == 0
+
+
+async def test_list_whose_data_failed_to_load_is_unmeasured_not_blank(
+    site: Site, pool: BrowserPool
+) -> None:
+    facts = await render_column(pool, column(site, "/broken-ajax/"), AT)
+    assert not facts.measured and not facts.blank
+    assert facts.reason == NO_LIST_REASON
+
+
+async def test_http_error_and_bad_url_are_unmeasured(site: Site, pool: BrowserPool) -> None:
+    missing = await render_column(pool, column(site, "/no-such-column/"), AT)
+    assert not missing.measured and missing.fetch.status == 404
+    assert missing.reason == "浏览器渲染失败: HTTP 404 (http_404)"
+
+    bad = ColumnRef(name="坏地址", url="javascript:void(0)", category="other")
+    facts = await render_column(pool, bad, AT)
+    assert not facts.measured and facts.reason == "栏目地址无效 (bad_url)"
+
+
+async def test_endless_script_times_out_and_the_pool_goes_on(site: Site) -> None:
+    async with BrowserPool(CHROMIUM, contexts=2, page_timeout_s=3) as pool:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        endless = asyncio.create_task(render_column(pool, column(site, "/endless/"), AT))
+        normal = await pool.render(site.url + "/inline/")
+        assert normal.error is None and not endless.done()  # not held up by the other slot
+        facts = await endless
+        assert not facts.measured and facts.reason == "浏览器渲染超时 (timeout)"
+        assert facts.fetch.error == "timeout" and 3 <= loop.time() - started < 10
+        # Both slots render again, the one that timed out included.
+        again = await asyncio.gather(*(pool.render(site.url + "/inline/") for _ in range(2)))
+        assert [r.error for r in again] == [None, None]
+
+
+async def test_contexts_are_recycled(site: Site) -> None:
+    async with BrowserPool(CHROMIUM, contexts=1, recycle_after=2) as pool:
+        results = [await pool.render(site.url + "/inline/") for _ in range(5)]
+        assert [r.error for r in results] == [None] * 5
+        assert pool.contexts_created == 3  # pages 1-2, 3-4, 5
+
+
+def _browser_pids() -> list[int]:
+    """Chromium browser processes (not renderers) started below this test process."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [os.getpid()]
+    while todo:
+        for pid in children.get(todo.pop(), []):
+            todo.append(pid)
+            try:
+                argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if argv[0].endswith(b"chromium") and not any(a.startswith(b"--type=") for a in argv):
+                found.append(pid)
+    return found
+
+
+async def test_browser_crash_is_reported_and_the_browser_restarted(site: Site) -> None:
+    async with BrowserPool(CHROMIUM, contexts=1, page_timeout_s=10) as pool:
+        before = set(_browser_pids())
+        assert before
+        pending = asyncio.create_task(pool.render(site.url + "/endless/"))
+        await asyncio.sleep(1.0)
+        for pid in before:
+            os.kill(pid, signal.SIGKILL)
+        crashed = await pending
+        assert crashed.error == "crashed" and crashed.elapsed_ms < 9000
+
+        after = await pool.render(site.url + "/inline/")
+        assert after.error is None and after.html is not None
+        assert pool.browser_launches == 2
+        assert set(_browser_pids()).isdisjoint(before)
+
+
+async def test_missing_chromium_is_a_clear_error() -> None:
+    with pytest.raises(BrowserUnavailable, match=r"Chromium not found at /nonexistent/chromium"):
+        async with BrowserPool(executable="/nonexistent/chromium"):
+            pass
+    assert not chromium_available("/nonexistent/chromium")
+    with pytest.raises(ValueError, match="contexts"):
+        BrowserPool(contexts=0)

@@ -1,0 +1,62 @@
+"""The command line as a user meets it: exit codes and one-line errors, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "registry"
+
+
+def govsweep(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "services", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+
+
+def test_registry_check_reports_each_bad_row_by_line() -> None:
+    result = govsweep("registry", "check", str(FIXTURES / "bad_rows.csv"))
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    # Line numbers as the user sees them: the title row is line 1, the header line 2.
+    for line_no in (4, 5, 6, 7, 8, 9, 10, 12, 13, 15):
+        assert any(f"bad_rows.csv:{line_no}:" in line for line in lines), line_no
+    assert "2 valid site(s)" in result.stdout or "valid site(s)" in result.stdout
+
+
+def test_registry_check_accepts_a_good_file() -> None:
+    result = govsweep("registry", "check", str(FIXTURES / "guizhou.csv"))
+    assert result.returncode == 0, result.stderr
+    assert "0 error(s)" in result.stdout
+
+
+def test_sweep_refuses_a_bad_registry_and_publishes_nothing(tmp_path: Path) -> None:
+    result = govsweep(
+        "sweep", "--registry", str(FIXTURES / "bad_rows.csv"), "--out", str(tmp_path / "out")
+    )
+    assert result.returncode == 2
+    assert "nothing was published" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_files_and_bad_arguments_are_one_line_errors(tmp_path: Path) -> None:
+    missing = govsweep("registry", "check", str(tmp_path / "nope.csv"))
+    assert missing.returncode == 2 and "not found" in missing.stderr
+    bad_date = govsweep("sweep", "--registry", "x.csv", "--at", "2024-13-01")
+    assert bad_date.returncode == 2 and "not a date" in bad_date.stderr
+    extract = govsweep("extract", str(tmp_path / "nope.html"))
+    assert extract.returncode == 2 and "no such file" in extract.stderr
+    for result in (missing, bad_date, extract):
+        assert "Traceback" not in result.stderr
+
+
+def test_run_role_needs_a_nats_url() -> None:
+    result = govsweep("run", "crawler", env={"PATH": "/usr/bin:/bin"})
+    assert result.returncode == 2 and "GOVSWEEP_NATS_URL" in result.stderr
