@@ -10,6 +10,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Annotated
 
 import msgspec
 
@@ -26,7 +27,7 @@ class CrawlConfig(msgspec.Struct, forbid_unknown_fields=True):
     max_redirects: int = 5
     max_list_pages: int = 3  # pages of one column list read at most
     max_columns: int = 200  # columns per site read at most
-    workers: int = 32  # concurrent jobs per crawler process
+    workers: int = 128  # concurrent jobs per crawler process (the per-host gates bound real load)
     user_agent: str = "govsweep/0.1 (+政府网站检查)"
 
 
@@ -43,6 +44,24 @@ class CheckConfig(msgspec.Struct, forbid_unknown_fields=True):
     overlays: list[str] = []
 
 
+class LinksConfig(msgspec.Struct, forbid_unknown_fields=True):
+    """Link checking (不可用链接) of the home page and the column pages read."""
+
+    enabled: bool = True
+    recheck_after_s: float = 30.0  # a failing link is checked again this long after, then counts
+    timeout_s: float = 15.0  # per request (HEAD, then GET)
+    max_per_page: int = 300  # distinct links checked per page at most
+    concurrency: int = 16  # link requests in flight per page (per-host limits apply as well)
+
+
+class AvailabilityConfig(msgspec.Struct, forbid_unknown_fields=True):
+    """Home-page availability probes (W-V2 站点无法访问), run by `govsweep monitor`."""
+
+    probes_per_day: Annotated[float, msgspec.Meta(ge=20)] = 24.0  # "每天间隔性访问20次以上"
+    timeout_s: Annotated[float, msgspec.Meta(gt=0)] = 15.0  # a page not loaded within it failed
+    concurrency: int = 32  # probes in flight at once
+
+
 class Config(msgspec.Struct, forbid_unknown_fields=True):
     nats_url: str = ""  # empty = start an embedded nats-server
     state_dir: str = ".govsweep"
@@ -52,6 +71,8 @@ class Config(msgspec.Struct, forbid_unknown_fields=True):
     crawl: CrawlConfig = msgspec.field(default_factory=CrawlConfig)
     browser: BrowserConfig = msgspec.field(default_factory=BrowserConfig)
     check: CheckConfig = msgspec.field(default_factory=CheckConfig)
+    links: LinksConfig = msgspec.field(default_factory=LinksConfig)
+    availability: AvailabilityConfig = msgspec.field(default_factory=AvailabilityConfig)
 
 
 def _apply_env(raw: dict, env: Mapping[str, str]) -> dict:

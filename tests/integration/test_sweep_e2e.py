@@ -14,12 +14,13 @@ from pathlib import Path
 
 import msgspec
 import pytest
-from services.farm.server import FarmServer
+from prometheus_client import REGISTRY
 
 from services.bus import EmbeddedServer
 from services.commands import compare_with_manifest, run_sweep, write_reports
 from services.config import Config
 from services.farm.province import generate_province
+from services.farm.server import FarmServer
 from services.registry import load_registry
 from services.scheduler import quarter_of
 from tests.conftest import AT
@@ -36,6 +37,9 @@ def holding_vetoes(verdict) -> list[str]:
 
 async def test_sweep_matches_ground_truth(tmp_path: Path) -> None:
     province = generate_province(SITES, SEED, AT)
+    fetched_before = (
+        REGISTRY.get_sample_value("govsweep_pages_fetched_total", {"outcome": "ok"}) or 0
+    )
     async with FarmServer(province):
         province.write_registry_csv(tmp_path / "registry.csv")
         manifest = province.manifest()
@@ -44,6 +48,10 @@ async def test_sweep_matches_ground_truth(tmp_path: Path) -> None:
         _, verdicts = await run_sweep(config, sites, AT, quarter_of(AT), timeout=240)
 
     assert len(verdicts) == SITES
+    # The sweep shows in the metrics Grafana scrapes.
+    fetched = REGISTRY.get_sample_value("govsweep_pages_fetched_total", {"outcome": "ok"})
+    assert fetched - fetched_before > SITES
+    assert REGISTRY.get_sample_value("govsweep_sweep_sites_done") == SITES
     expected = {s["site_id"]: s["expected"] for s in manifest["sites"]}
     for v in verdicts:
         want = expected[v.site.site_id]
