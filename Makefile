@@ -14,11 +14,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-# Debian's Chromium for the browser role; playwright's own browser download does not work offline.
+# Debian's Chromium for the browser role (playwright's own browser download does not work here),
+# and a CJK font so rendered pages and report charts show Chinese, not boxes.
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 chromium:
-	@if [ ! -x $(CHROMIUM) ]; then \
-	  echo "installing Debian chromium"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	@if [ ! -x $(CHROMIUM) ] || [ ! -f $(CJK_FONT) ]; then \
+	  echo "installing Debian chromium and fonts-wqy-microhei"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; \
 	fi
 
 demo: setup

@@ -94,10 +94,6 @@ def write_reports(out: Path, at: date, quarter: str, verdicts: list[SiteVerdict]
     (out / "report.md").write_text(markdown, encoding="utf-8")
     report.write_csv(out, verdicts)
     report.write_verdicts_jsonl(out / "verdicts.jsonl", verdicts)
-    for row in report.rollup(verdicts):
-        checked = row.sites - row.unmeasured
-        if row.key != "合计" and checked:
-            metrics.PASS_RATE.labels(row.region).set((checked - row.problems) / checked)
     return markdown
 
 

@@ -18,13 +18,12 @@ from nats.js import api as js_api
 from nats.js.errors import BucketNotFoundError, KeyNotFoundError
 from nats.js.kv import KeyValue
 
-from services.bus import SUBJECT_VERDICT, Bus
+from services.bus import SUBJECT_RECHECK, SUBJECT_VERDICT, Bus
 from services.log import log
 from services.registry import SITE_ID_RE
 from services.schema import Site, SiteJob, SiteVerdict
 
-SUBJECT_RECHECK = "govsweep.jobs.recheck.{site_id}"
-RECHECK_PREFIX = "govsweep.jobs.recheck."
+RECHECK_PREFIX = SUBJECT_RECHECK.format(site_id="")
 SITES_BUCKET = "govsweep_sites"
 PUT_CONCURRENCY = 64  # KV writes in flight at once while a sweep registers its sites
 

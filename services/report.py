@@ -1,7 +1,8 @@
 """The 通报: per-region roll-up (附件1), problem-site list (附件2), 总体情况, 复查整改, and their files.
 
 Pure functions over `SiteVerdict`s. Each site counts once: when a site has several verdicts (a 复查),
-the one with the latest `checked_at` wins. 未能检测 sites are not problem sites and are left out of the
+the latest measured one (合格/不合格) wins; a 未能检测 counts only while the site has no measured
+verdict, so a site that cannot be reached on recheck keeps its finding. 未能检测 sites are not problem sites and are left out of the
 合格率 (it is the share of *checked* sites that passed); they get their own column and list.
 `build_report` gathers everything a 通报 shows into one `Report`; Markdown and CSV are written here,
 XLSX, DOCX and HTML in `report_formats`.
@@ -112,6 +113,7 @@ class RecheckRow(msgspec.Struct):
     first: str  # "不合格（2024-03-20）"
     later: list[str]  # every later verdict, oldest first, same form
     verdict: str  # the quarter's verdict now
+    last: str  # what the latest check found (未能检测 leaves `verdict` as it was)
     fixed: list[str]  # problems of the first verdict that are gone
     remaining: list[str]  # problems of the first verdict still there
     added: list[str]  # problems found only later
@@ -219,13 +221,18 @@ def region_of(site: Site, level: str = "city") -> tuple[str, str]:
     return code, name_of(code)
 
 
-def _latest_key(verdict: SiteVerdict) -> tuple[str, str]:
+def _chronological(verdict: SiteVerdict) -> tuple[str, str]:
     # checked_at decides; the sweep id breaks a tie the same way whatever the arrival order.
     return verdict.checked_at, verdict.sweep_id
 
 
+def standing_key(verdict: SiteVerdict) -> tuple[bool, str, str]:
+    """Order of precedence for the quarter's verdict: measured before 未能检测, then the latest."""
+    return verdict.verdict.verdict != UNMEASURED, *_chronological(verdict)
+
+
 def latest_per_site(verdicts: list[SiteVerdict]) -> list[SiteVerdict]:
-    """One verdict per site, the latest checked; ordered by site id."""
+    """One verdict per site, the one that stands (see `standing_key`); ordered by site id."""
     latest: dict[str, SiteVerdict] = {}
     for verdict in verdicts:
         if verdict.verdict.verdict not in (PASS, FAIL, UNMEASURED):
@@ -234,7 +241,7 @@ def latest_per_site(verdicts: list[SiteVerdict]) -> list[SiteVerdict]:
                 f"{PASS}, {FAIL} or {UNMEASURED}"
             )
         kept = latest.get(verdict.site.site_id)
-        if kept is None or _latest_key(verdict) >= _latest_key(kept):
+        if kept is None or standing_key(verdict) >= standing_key(kept):
             latest[verdict.site.site_id] = verdict
     return [latest[site_id] for site_id in sorted(latest)]
 
@@ -344,10 +351,10 @@ def _stated(verdict: SiteVerdict) -> str:
 
 def recheck_list(history: dict[str, list[SiteVerdict]], *, level: str = "city") -> list[RecheckRow]:
     """复查情况: per rechecked site, its verdicts of the quarter (oldest first) and what changed."""
-    latest = [max(verdicts, key=_latest_key) for verdicts in history.values() if verdicts]
+    standing = [max(verdicts, key=standing_key) for verdicts in history.values() if verdicts]
     rows = []
-    for index, current in enumerate(_by_region(latest, level), start=1):
-        verdicts = sorted(history[current.site.site_id], key=_latest_key)
+    for index, current in enumerate(_by_region(standing, level), start=1):
+        verdicts = sorted(history[current.site.site_id], key=_chronological)
         first, later = verdicts[0], verdicts[1:]
         before, after = problems_of(first), problems_of(current)
         rows.append(
@@ -359,6 +366,7 @@ def recheck_list(history: dict[str, list[SiteVerdict]], *, level: str = "city") 
                 first=_stated(first),
                 later=[_stated(v) for v in later],
                 verdict=current.verdict.verdict,
+                last=verdicts[-1].verdict.verdict,
                 fixed=[p for p in before if p not in after],
                 remaining=[p for p in before if p in after],
                 added=[p for p in after if p not in before],
@@ -400,14 +408,18 @@ def overall_summary(at: str, rows: list[RegionRow], unmeasured: list[UnmeasuredR
 
 
 def recheck_summary(rows: list[RecheckRow]) -> str:
-    """复查整改情况 in one paragraph."""
+    """复查整改情况 in one paragraph, by what the latest check found."""
     if not rows:
         return "本季度未开展复查。"
-    outcome = Counter(row.verdict for row in rows)
+    found = Counter(row.last for row in rows)
     parts = [
-        f"{label}{outcome[verdict]}家"
-        for verdict, label in ((PASS, "复查合格"), (FAIL, "仍不合格"), (UNMEASURED, "未能检测"))
-        if outcome[verdict]
+        f"{label}{found[verdict]}家"
+        for verdict, label in (
+            (PASS, "复查合格"),
+            (FAIL, "仍不合格"),
+            (UNMEASURED, "复查未能检测（维持原结论）"),
+        )
+        if found[verdict]
     ]
     return f"本季度对{len(rows)}家网站进行了复查，其中{'，'.join(parts)}。"
 

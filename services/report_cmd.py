@@ -7,12 +7,13 @@ from pathlib import Path
 
 from nats.js.errors import KeyNotFoundError
 
+from checkers.model import FAIL, UNMEASURED
 from services import report_formats
 from services.aggregator import Aggregator, ReplayError, replay, store_path
+from services.bus import SUBJECT_RECHECK
 from services.cli import UsageError
 from services.config import Config
 from services.recheck import (
-    SUBJECT_RECHECK,
     RecheckError,
     parse_request,
     request_recheck,
@@ -26,9 +27,10 @@ from services.report import (
     main_problems,
     markdown_of,
     region_rows,
+    unmeasured_reason,
     write_report_csv,
 )
-from services.runtime import ROLES, Runtime
+from services.runtime import Runtime
 from services.schema import SiteVerdict
 from services.store import Store, StoreError
 
@@ -113,7 +115,9 @@ def report(
         history = {k: h for k, h in history.items() if h[0].site.region_code.startswith(prefix)}
         if not verdicts:
             raise UsageError(f"--region {region}: no site of {quarter} has a code under {prefix}")
-    at = max(s.at for s in sweeps) if sweeps else max(v.at for v in verdicts if not v.recheck)
+    # 截至: the quarter's last sweep (a recheck's own date is shown in the 复查 table).
+    swept = [s.at for s in sweeps] or [v.at for v in verdicts if not v.recheck]
+    at = max(swept or [v.at for v in verdicts])
     document = build_report(
         default_title(quarter, _region_name(prefix, verdicts)),
         at,
@@ -183,7 +187,7 @@ async def recheck(config: Config, site_id: str, columns: str | None, wait: float
             ) from None
         if rt.embedded:
             # Nobody else serves an embedded bus: run the roles here and wait for the verdict.
-            rt.start_roles(list(ROLES))
+            rt.start_roles(rt.embedded_roles())
             wait = wait or EMBEDDED_RECHECK_WAIT_S
         try:
             verdict = await request_recheck(rt.bus, site_id, urls, wait or 0)
@@ -195,9 +199,10 @@ async def recheck(config: Config, site_id: str, columns: str | None, wait: float
     if verdict is None:
         print(f"已提交复查 {site_id}，{wait:g} 秒内未收到复查结论", file=sys.stderr)
         return 1
-    problems = main_problems(verdict)
-    print(
-        f"复查结论：{verdict.site.name}（{site_id}）{verdict.verdict.verdict}"
-        + (f"；主要问题：{problems}" if problems else "")
-    )
+    detail = ""
+    if verdict.verdict.verdict == FAIL:
+        detail = f"；主要问题：{main_problems(verdict)}"
+    elif verdict.verdict.verdict == UNMEASURED:
+        detail = f"；原因：{unmeasured_reason(verdict)}（季度结论维持不变）"
+    print(f"复查结论：{verdict.site.name}（{site_id}）{verdict.verdict.verdict}{detail}")
     return 0

@@ -71,15 +71,16 @@ def charts(report: Report) -> list[Chart]:
         [(i / 4, f"{25 * i}%") for i in range(5)],
     )
     top = max((f.sites for f in report.findings), default=0)
-    step = max(1, -(-top // 5))  # at most about five gridlines
+    step = max(1, -(-top // 5))  # at most five gridlines after 0
+    axis_end = max(step, -(-top // step) * step)  # the last gridline: the axis ends on it
     findings = Chart(
         "单项否决问题发现数（按指标，家）",
         [
             Bar(f"{f.name}（{f.indicator}）", f.indicator, f.sites, str(f.sites), problem=True)
             for f in report.findings
         ],
-        float(max(top, 1)),
-        [(float(n), str(n)) for n in range(0, top + step, step)] if top else [(0.0, "0")],
+        float(axis_end),
+        [(float(n), str(n)) for n in range(0, axis_end + 1, step)],
     )
     return [rate, findings]
 
@@ -228,24 +229,27 @@ svg .tick { font-size: 11px; text-anchor: middle; fill: #777; }
 svg .grid { stroke: #d9d9d9; stroke-width: 1; }
 table { width: 100%; border-collapse: collapse; font-size: 14px; line-height: 1.5; }
 th, td { border: 1px solid #666; padding: 5px 7px; }
-th { background: #e8edf4; font-weight: bold; text-align: center; }
+th { background: #e8edf4; font-weight: bold; text-align: center; white-space: nowrap; }
 td.n { text-align: center; white-space: nowrap; }
+td.k { white-space: nowrap; }
+td.url { word-break: break-all; font-family: "DejaVu Sans Mono", monospace; font-size: 12px; }
 tr.total td { font-weight: bold; background: #f6f6f6; }
 .attachment { font-family: "SimHei", "WenQuanYi Micro Hei", sans-serif; margin-top: 40px; }
 .none { text-indent: 0; color: #555; }
 """.replace("ACCENT", ACCENT).replace("BAR", BAR)
 
 
-def _html_table(table: Table, numeric: set[int]) -> str:
+def _html_table(table: Table) -> str:
     if not table.rows:
         return '<p class="none">无。</p>'
     head = "".join(f"<th>{escape(h)}</th>" for h in table.header)
+    classes = [_cell_class(table, i) for i in range(len(table.header))]
     body = []
     for row in table.rows:
         total = ' class="total"' if row and row[0] == TOTAL else ""
         cells = "".join(
-            f'<td class="n">{escape(str(v))}</td>' if i in numeric else f"<td>{escape(str(v))}</td>"
-            for i, v in enumerate(row)
+            f'<td class="{css}">{escape(str(v))}</td>' if css else f"<td>{escape(str(v))}</td>"
+            for css, v in zip(classes, row, strict=True)
         )
         body.append(f"<tr{total}>{cells}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
@@ -258,6 +262,15 @@ NUMERIC_COLUMNS = {
     "未能检测网站": {0, 2},
     "复查情况": {0, 2},
 }
+
+
+def _cell_class(table: Table, column: int) -> str:
+    """n: centred, k: kept on one line (a region or site name), url: may break anywhere."""
+    if column in NUMERIC_COLUMNS[table.name]:
+        return "n"
+    if table.header[column] == "首页地址":
+        return "url"
+    return "k" if table.header[column] in ("地区", "网站名称") else ""
 
 
 def render_html(report: Report) -> str:
@@ -295,13 +308,13 @@ def render_html(report: Report) -> str:
             parts.append(f'<p class="none">{escape(chart.title)}：无。</p>')
     parts += ["<h2>二、复查整改情况</h2>", f"<p>{escape(report.recheck_summary)}</p>"]
     if "复查情况" in by_name:
-        parts.append(_html_table(by_name["复查情况"], NUMERIC_COLUMNS["复查情况"]))
+        parts.append(_html_table(by_name["复查情况"]))
     for table in attachments:
         if table.name == "复查情况":
             continue
         parts += [
             f"<h3 class='attachment'>{escape(table.title)}</h3>",
-            _html_table(table, NUMERIC_COLUMNS[table.name]),
+            _html_table(table),
         ]
     parts.append("</main></body></html>")
     return "\n".join(parts) + "\n"

@@ -3,9 +3,10 @@
 Every write is keyed so that a duplicate or redelivered result changes nothing:
 - `verdicts` holds one row per (sweep, site); a second copy replaces the first only if it is later
   (checked_at, then payload as a tie-break), so arrival order never decides.
-- `quarter_sites` is the quarter's verdict per site: the latest checked across sweeps and 复查.
-- `rollups` counts `quarter_sites` per region at three levels (province, city, county), rebuilt for
-  the quarter after each change, so it always equals a fresh GROUP BY.
+- `quarter_sites` is the quarter's verdict per site across sweeps and 复查: the latest measured one
+  (a 未能检测 only while there is none), as `report.standing_key` orders them.
+- `rollups` counts `quarter_sites` per region at three levels (province, city, county): when a
+  site's quarter verdict changes, its count moves from the old row to the new one (O(1) a verdict).
 """
 
 from __future__ import annotations
@@ -46,15 +47,6 @@ CREATE TABLE IF NOT EXISTS rollups (
 """
 TABLES = ("rollups", "quarter_sites", "verdicts", "sweeps")
 
-# One GROUP BY per level; the level name is also the column prefix in quarter_sites.
-_ROLLUP_SQL = {
-    level: f"""INSERT INTO rollups
-        SELECT quarter, '{level}', {level}_key, MIN({level}_name), COUNT(*),
-               SUM(verdict = '{FAIL}'), SUM(verdict = '{UNMEASURED}')
-        FROM quarter_sites WHERE quarter = ? GROUP BY {level}_key"""
-    for level in REGION_LEVELS
-}
-
 
 class StoreError(Exception):
     """The store file cannot be used; the message names the file and why."""
@@ -67,6 +59,10 @@ class Store:
         try:
             # A report run may read while an aggregator writes: wait for its lock, do not fail.
             self.db = sqlite3.connect(path, timeout=30)
+            # WAL with NORMAL sync: a commit per verdict without an fsync per commit. A crash can
+            # lose the last commits, never corrupt the file, and a replay restores them.
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: not a usable govsweep store ({exc})") from None
@@ -113,30 +109,63 @@ class Store:
             ).rowcount
             if changed:
                 self._refresh_site(verdict.quarter, verdict.site.site_id)
-                self._refresh_rollups(verdict.quarter)
         return bool(changed)
 
     def _refresh_site(self, quarter: str, site_id: str) -> None:
-        row = self.db.execute(
-            """SELECT payload FROM verdicts WHERE quarter = ? AND site_id = ?
-               ORDER BY checked_at DESC, sweep_id DESC LIMIT 1""",
+        """Re-pick the site's quarter verdict; move its count from the old row to the new one."""
+        before = self.db.execute(
+            "SELECT verdict, province_key, city_key, county_key FROM quarter_sites "
+            "WHERE quarter = ? AND site_id = ?",
+            (quarter, site_id),
+        ).fetchone()
+        row = self.db.execute(  # the order of report.standing_key
+            f"""SELECT payload FROM verdicts WHERE quarter = ? AND site_id = ?
+               ORDER BY verdict != '{UNMEASURED}' DESC, checked_at DESC, sweep_id DESC LIMIT 1""",
             (quarter, site_id),
         ).fetchone()
         latest = msgspec.json.decode(row[0], type=SiteVerdict)
-        regions = [part for level in REGION_LEVELS for part in region_of(latest.site, level)]
+        regions = [region_of(latest.site, level) for level in REGION_LEVELS]
         self.db.execute(
             "INSERT OR REPLACE INTO quarter_sites VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (quarter, site_id, latest.sweep_id, latest.verdict.verdict, *regions),
+            (quarter, site_id, latest.sweep_id, latest.verdict.verdict, *sum(regions, ())),
         )
+        if before:
+            old_verdict, *old_keys = before
+            for level, key in zip(REGION_LEVELS, old_keys, strict=True):
+                self._count(quarter, level, key, "", old_verdict, -1)
+        for level, (key, name) in zip(REGION_LEVELS, regions, strict=True):
+            self._count(quarter, level, key, name, latest.verdict.verdict, +1)
 
-    def _refresh_rollups(self, quarter: str) -> None:
-        self.db.execute("DELETE FROM rollups WHERE quarter = ?", (quarter,))
-        for sql in _ROLLUP_SQL.values():
-            self.db.execute(sql, (quarter,))
+    def _count(
+        self, quarter: str, level: str, key: str, name: str, verdict: str, step: int
+    ) -> None:
+        """Add (step 1) or take away (step -1) one site with `verdict` in a roll-up row."""
+        self.db.execute(
+            """INSERT INTO rollups VALUES (?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (quarter, level, key) DO UPDATE SET
+                 region = IIF(excluded.region = '', region, excluded.region),
+                 sites = sites + excluded.sites, problems = problems + excluded.problems,
+                 unmeasured = unmeasured + excluded.unmeasured""",
+            (
+                quarter,
+                level,
+                key,
+                name,
+                step,
+                step * (verdict == FAIL),
+                step * (verdict == UNMEASURED),
+            ),
+        )
+        if step < 0:
+            self.db.execute(
+                "DELETE FROM rollups WHERE quarter = ? AND level = ? AND key = ? AND sites = 0",
+                (quarter, level, key),
+            )
 
     def quarters(self) -> list[str]:
         """The quarters that have at least one verdict, oldest first."""
-        rows = self.db.execute("SELECT DISTINCT quarter FROM quarter_sites ORDER BY quarter")
+        # rollups has a few rows per quarter, quarter_sites one per site.
+        rows = self.db.execute("SELECT DISTINCT quarter FROM rollups ORDER BY quarter")
         return [row[0] for row in rows]
 
     def sweeps(self, quarter: str) -> list[SweepStarted]:
@@ -166,7 +195,7 @@ class Store:
         return [msgspec.json.decode(row[0], type=SiteVerdict) for row in rows]
 
     def quarter_verdicts(self, quarter: str) -> list[SiteVerdict]:
-        """The quarter's verdict per site: the latest one checked (a recheck replaces the sweep's)."""
+        """The quarter's verdict per site (a measured recheck replaces the sweep's)."""
         rows = self.db.execute(
             """SELECT v.payload FROM quarter_sites q
                JOIN verdicts v ON v.sweep_id = q.sweep_id AND v.site_id = q.site_id
