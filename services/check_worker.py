@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import msgspec
-from checkers.rules import RuleSet, load_rules
-from checkers.verdict import evaluate
 from nats.aio.msg import Msg
 from nats.js.errors import NotFoundError
 
+from checkers.rules import RuleSet, load_rules
+from checkers.verdict import evaluate
 from services import metrics
 from services.bus import (
     RESULTS_STREAM,

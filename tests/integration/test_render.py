@@ -120,6 +120,11 @@ class Site:
             "/ajax/": lambda: ajax_page("/ajax/data.json"),
             "/iframe/": iframe_page,
             "/frames/tzgg/list.html": lambda: frame_list(NEWEST["iframe"]),
+            "/frameset/": lambda: (
+                '<html><head><meta charset="utf-8"></head><frameset cols="20%,80%">'
+                '<frame src="/frames/menu.html"><frame src="/frames/tzgg/list.html"></frameset></html>'
+            ),
+            "/frames/menu.html": lambda: '<html><body><a href="/">首页</a></body></html>',
             "/images/": self._images_page,
             "/foreign/": self._foreign_page,
             "/endless/": lambda: _page("<p>加载中</p><script>while (true) {}</script>"),
@@ -261,6 +266,12 @@ async def test_iframe_is_inlined_into_the_returned_html(site: Site, pool: Browse
     assert result.error is None and result.html is not None
     assert result.frames_merged == 1
     assert "<iframe" not in result.html and "关于开展春季安全生产大检查的通知" in result.html
+
+
+async def test_frameset_page_is_flattened(site: Site, pool: BrowserPool) -> None:
+    facts = await render_column(pool, column(site, "/frameset/"), AT)
+    assert facts.measured and facts.latest == NEWEST["iframe"]
+    assert facts.latest_item is not None and facts.latest_item.url == f"{site.url}/art/5.html"
 
 
 async def test_images_fonts_and_media_are_never_requested(site: Site, pool: BrowserPool) -> None:
