@@ -7,8 +7,8 @@ from typing import Literal
 
 import msgspec
 
-from checkers.model import Evidence, Finding
-from checkers.rules import RuleSet, Threshold, Window, window_start
+from checkers.model import Evidence, Finding, Measure
+from checkers.rules import DeductionItem, RuleSet, Threshold, Window, window_start
 from crawler.model import ColumnFacts
 
 NAME = "栏目不更新"
@@ -164,6 +164,32 @@ def _warnings(measured: list[ColumnReading], rules: RuleSet, at: date) -> list[F
                 Finding("W-V4", NAME, "warning", message, rules.version, False, evidence=evidence)
             )
     return findings
+
+
+def policy_measure(readings: list[ColumnReading], item: DeductionItem, at: date) -> Measure:
+    """Deduction "政策文件类一级栏目未更新": 政策文件 一级栏目 not updated inside the item's window.
+
+    As for W-V4, a blank column is only blank and an all-undated one is not updated (when the
+    rules say so); columns that could not be read count for nothing.
+    """
+    level1 = [
+        r
+        for r in readings
+        if r.facts.column.category == "政策文件"
+        and r.facts.column.level == 1
+        and r.state != "unmeasured"
+    ]
+    if not level1:
+        return Measure("policy_l1_stale", None, "未找到可检测的政策文件类一级栏目")
+    if item.window is None:  # load_rules refuses such a rule file; a hand-built one may have it
+        return Measure("policy_l1_stale", None, "规则未给出更新时限")
+    stale = [
+        r
+        for r in level1
+        if r.state == "undated" or (r.state == "dated" and not is_updated(r, item.window, at))
+    ]
+    evidence = [column_evidence(r, at) for r in stale]
+    return Measure("policy_l1_stale", len(stale), item.name, evidence)
 
 
 def warning_countdown(newest: date, window: Window, warn_days_before: int, at: date) -> str | None:

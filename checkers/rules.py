@@ -7,15 +7,19 @@ whole). Every fault in every file is reported, each naming the file, the key pat
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args, get_origin
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import msgspec
 from dateutil.relativedelta import relativedelta
+
+from crawler.service import ELEMENTS as GUIDE_ELEMENTS
 
 BASELINE = "gov-2019-19"
 RULESETS = Path(__file__).parent / "rulesets"  # packaged rule files (package-data)
@@ -129,12 +133,114 @@ class ColumnRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     confidence: dict[str, Confidence] = {}
 
 
+Share = Annotated[float, msgspec.Meta(gt=0, le=1)]
+Points = Annotated[float, msgspec.Meta(ge=0)]
+
+
+class AvailabilityRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """W-V2 站点无法访问, judged by checkers/availability.py from the probe log (same field names
+    as its own AvailabilityRules)."""
+
+    days: Annotated[int, msgspec.Meta(gt=0)]  # "监测 1 周"
+    probes_per_day: Annotated[int, msgspec.Meta(gt=0)]  # "每天间隔性访问 20 次以上"
+    timeout_s: Annotated[float, msgspec.Meta(gt=0)]  # "超过(含)15 秒网站仍打不开"
+    veto_ratio: Share  # "累计占比超过(含)5%" (>=)
+    warn_ratio: Share  # early warning line
+    confidence: dict[str, Confidence] = {}
+
+
+class InteractionRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """W-V5 互动回应差."""
+
+    channel_exclude: list[str]  # limb 1: 互动 columns/links so named are no consultation channel
+    list_exclude: list[str]  # limb 2: 互动 columns so named hold no 留言 to answer
+    window: Window  # limb 2: 留言时间 inside this window back from T
+    reply_within: Window  # limb 2: answered later than 留言时间 + this ("超过", strict >)
+    warn_days_before: NonNegative | None = None
+    confidence: dict[str, Confidence] = {}
+
+
+class ServiceRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """W-V6 服务不实用."""
+
+    entry_names: list[str]  # limb 1: links so named are a 办事服务 entry (besides 办事服务 columns)
+    elements: list[str]  # limb 2: the key element types of a 办事指南
+    missing_types: Threshold  # limb 2: a guide fails when this many types are missing
+    failed_share: Share  # limb 2: the veto line, failed guides / sampled guides (>=)
+    enforce: bool  # limb 2 fails a site only when true (its values are unconfirmed)
+    confidence: dict[str, Confidence] = {}
+
+
+class SecurityRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """W-V1 candidates (待人工确认); they never fail a site."""
+
+    allowed_hosts: list[str]  # host suffixes scripts, frames and hidden links may point to
+    confidence: dict[str, Confidence] = {}
+
+
+class ScoreGroup(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A 一级指标 of the deduction part; its deductions are capped at `max_points` when known."""
+
+    max_points: Points | None = None
+    service: bool = False  # the 办事服务 group, left out for departments without external services
+    confidence: dict[str, Confidence] = {}
+
+
+class DeductionItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A deduction check point. Without `points` (value UNKNOWN) it is reported, not deducted."""
+
+    group: str
+    name: str  # in the bulletins' words
+    points: Points | None = None
+    each: bool = False  # points per occurrence (e.g. per column), not once
+    window: Window | None = None  # freshness items: updated inside this window back from T
+    names: list[str] = []  # column names the item looks for (e.g. 办件统计)
+    confidence: dict[str, Confidence] = {}
+
+
+class ScoreRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """扣分指标 and 加分指标: scored only when no veto holds."""
+
+    total: Points  # "扣分指标分值为100分"
+    fail_below: Points  # "低于60分" (strict <)
+    bonus_above: Points  # "高于80分" (strict >) opens the bonus part
+    bonus_total: Points  # "加分指标分值为30分"
+    no_service_base: Points  # departments without external services: base × total/base
+    departments: bool  # score 部门 sites too (the parts "适用于政府门户网站")
+    groups: dict[str, ScoreGroup]
+    items: dict[str, DeductionItem]  # keys: DEDUCTION_ITEMS
+    confidence: dict[str, Confidence] = {}
+
+
+# Deduction items govsweep can measure (the checkers name them); a rule file sets their points.
+# The freshness items among them need a `window`.
+WINDOW_ITEMS = ("policy_l1_stale", "service_stats_stale", "replies_stale")
+DEDUCTION_ITEMS = (
+    "policy_l1_stale",
+    "service_stats_stale",
+    "replies_stale",
+    "site_code",
+    "site_id_meta",
+    "jiucuo",
+    "icp",
+    "police_record",
+    "conac",
+    "sitemap",
+    "domain",
+)
+
+
 class RuleSet(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """One section per indicator family; later families (availability, interaction, …) add theirs."""
+    """One section per indicator family. A family left out of a rule file is not checked."""
 
     version: str  # e.g. "gov-2019-19" or "gov-2019-19+贵州-2024"
     homepage: UpdateRule  # W-V3 首页不更新
     columns: ColumnRules  # W-V4 栏目不更新
+    availability: AvailabilityRules | None = None  # W-V2 站点无法访问
+    interaction: InteractionRules | None = None  # W-V5 互动回应差
+    service: ServiceRules | None = None  # W-V6 服务不实用
+    security: SecurityRules | None = None  # W-V1 candidates
+    score: ScoreRules | None = None  # 扣分指标 / 加分指标
 
 
 def window_start(at: date, window: Window) -> date:
@@ -166,13 +272,16 @@ def load_rules(path: str | Path | None = None, overlays: Sequence[Path] = ()) ->
 
     merged: dict[str, Any] = {}
     for _, data in files:
-        merged = _merge(merged, data)
+        merged = _merge(merged, data, RuleSet)
     merged["version"] = "+".join(data["version"] for _, data in files)
     faults = _faults(merged, RuleSet, "", partial=False)
     if faults:
         label = " + ".join(sources)
         raise RuleError([f"{label}: {fault}" for fault in faults])
-    return msgspec.convert(merged, RuleSet)
+    try:
+        return msgspec.convert(merged, RuleSet)
+    except msgspec.ValidationError as exc:  # a fault the checks above do not know yet
+        raise RuleError([f"{' + '.join(sources)}: {exc}"]) from None
 
 
 def _baseline_text() -> str:
@@ -194,18 +303,16 @@ def _parse(source: str, text: str) -> dict[str, Any] | RuleError:
 
 
 # Value tables an overlay replaces whole: merging {days = 14} with {months = 6} would give both.
-_WHOLE_VALUES = {"window", "threshold"}
+_VALUE_TABLES = (Window, Threshold)
 
 
-def _merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+def _merge(base: dict[str, Any], overlay: dict[str, Any], tp: Any) -> dict[str, Any]:
+    """`overlay` over `base`, table by table as type `tp` nests them; values replace values."""
     merged = dict(base)
     for key, value in overlay.items():
-        if (
-            isinstance(value, dict)
-            and isinstance(merged.get(key), dict)
-            and key not in _WHOLE_VALUES
-        ):
-            merged[key] = _merge(merged[key], value)
+        sub = _field_type(tp, key)
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and _is_table(sub):
+            merged[key] = _merge(merged[key], value, sub)
         else:
             merged[key] = value
     # A baseline confidence marker describes the baseline's value, not the overlay's replacement.
@@ -216,10 +323,38 @@ def _merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _optional_of(tp: Any) -> Any:
+    """X for `X | None`, else `tp` itself."""
+    if get_origin(tp) in (UnionType, Union):
+        args = [arg for arg in get_args(tp) if arg is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return tp
+
+
+def _is_struct(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, msgspec.Struct)
+
+
+def _field_type(tp: Any, key: str) -> Any:
+    tp = _optional_of(tp)
+    if _is_struct(tp):
+        fields = {field.encode_name: field.type for field in msgspec.structs.fields(tp)}
+        return fields.get(key)
+    if get_origin(tp) is dict:
+        return get_args(tp)[1]
+    return None
+
+
+def _is_table(tp: Any) -> bool:
+    tp = _optional_of(tp)
+    return (_is_struct(tp) and tp not in _VALUE_TABLES) or get_origin(tp) is dict
+
+
 def _faults(value: Any, tp: Any, path: str, partial: bool) -> list[str]:
     """Every fault of `value` against type `tp`; `partial` (an overlay) allows missing keys."""
-    is_struct = isinstance(tp, type) and issubclass(tp, msgspec.Struct)
-    if is_struct and tp not in (Window, Threshold):
+    tp = _optional_of(tp)  # TOML has no null: a value given for an optional field must be an X
+    if _is_struct(tp) and tp not in _VALUE_TABLES:
         if not isinstance(value, dict):
             return [f"{path}: expected a table, got {type(value).__name__} {value!r}"]
         fields = {field.encode_name: field for field in msgspec.structs.fields(tp)}
@@ -269,6 +404,30 @@ def _meaning_faults(tp: type, value: dict[str, Any], path: str, partial: bool) -
             for i, name in enumerate(_str_list(value.get(key))):
                 if name not in COLUMN_CLASSES:
                     faults.append(f"{path}.{key}[{i}]: {_unknown_class(name)}")
+    if tp is ScoreRules and isinstance(value.get("items"), dict):
+        known_groups = value.get("groups") if isinstance(value.get("groups"), dict) else {}
+        for key, item in value["items"].items():
+            if key not in DEDUCTION_ITEMS:
+                known = ", ".join(DEDUCTION_ITEMS)
+                faults.append(f"{path}.items.{key}: unknown deduction item (known: {known})")
+            if not partial and key in WINDOW_ITEMS and isinstance(item, dict):
+                if "window" not in item:
+                    faults.append(f"{path}.items.{key}.window: missing (a freshness item)")
+            group = item.get("group") if isinstance(item, dict) else None
+            if not partial and isinstance(group, str) and group not in known_groups:
+                faults.append(
+                    f"{path}.items.{key}.group: {group!r} is not a group of {path}.groups "
+                    f"({', '.join(known_groups)})"
+                )
+    if tp is AvailabilityRules and not partial:
+        warn, veto = value.get("warn_ratio"), value.get("veto_ratio")
+        if isinstance(warn, int | float) and isinstance(veto, int | float) and warn > veto:
+            faults.append(f"{path}.warn_ratio: {warn} is above veto_ratio {veto}")
+    if tp is ServiceRules:
+        for i, name in enumerate(_str_list(value.get("elements"))):
+            if name not in GUIDE_ELEMENTS:
+                known = ", ".join(GUIDE_ELEMENTS)
+                faults.append(f"{path}.elements[{i}]: unknown element {name!r} (known: {known})")
     if tp is ColumnRules and not partial:
         duties = value.get("duties") if isinstance(value.get("duties"), dict) else {}
         combined = value.get("combined_stale")
@@ -317,3 +476,98 @@ def _choices(tp: Any, field: str) -> tuple[Any, ...]:
 
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
+
+
+# --- printing the effective rules (`govsweep rules show`) --------------------------------------
+
+_MARKS = {"P": "部分可见", "M": "回忆，未核实", "I": "推断"}
+# Unset, these values are UNKNOWN in INDICATORS.md: the listing says what that means.
+_UNKNOWN_VALUES = {
+    "points": "分值未知（UNKNOWN），只报告，不扣分",
+    "max_points": "总分值未知（UNKNOWN），扣分不设上限",
+}
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def format_rules(rules: RuleSet) -> str:
+    """The effective rules as TOML (loadable as a rule file), values below [V] marked.
+
+    Values equal to their default are left out; unknown point values and families the rule set
+    does not include are named in comments.
+    """
+    lines = [
+        f"# 有效规则 {rules.version}",
+        "# 标记：[P] 部分可见  [M] 回忆，未核实  [I] 推断；未标记的值为原文可见 [V]/[V-b]",
+    ]
+    for field in msgspec.structs.fields(RuleSet):
+        value = getattr(rules, field.encode_name)
+        lines.append("")
+        if value is None:
+            lines.append(f"# {field.encode_name}：本规则集未包含，不检查")
+        else:
+            lines += _toml_lines(field.encode_name, value)
+    return "\n".join(lines) + "\n"
+
+
+def _toml_lines(path: str, value: Any) -> list[str]:
+    if isinstance(value, msgspec.Struct) and not isinstance(value, _VALUE_TABLES):
+        return _struct_lines(path, value)
+    if isinstance(value, dict) and value and all(_is_table_value(v) for v in value.values()):
+        return [line for key, sub in value.items() for line in _toml_lines(_path(path, key), sub)]
+    return [f"{path} = {_toml(value)}"]
+
+
+def _struct_lines(path: str, value: msgspec.Struct) -> list[str]:
+    marks = getattr(value, "confidence", {})
+    lines = []
+    for field in msgspec.structs.fields(value):
+        name = field.encode_name
+        sub = getattr(value, name)
+        if field.default_factory is not msgspec.NODEFAULT:
+            default = field.default_factory()
+        else:
+            default = field.default
+        if name == "confidence" or (sub == default and name not in _UNKNOWN_VALUES):
+            continue
+        if sub is None:
+            lines.append(f"# {_path(path, name)}：{_UNKNOWN_VALUES[name]}")
+            continue
+        sub_lines = _toml_lines(_path(path, name), sub)
+        if name in marks:
+            sub_lines[0] += f"  # [{marks[name]}] {_MARKS[marks[name]]}"
+        lines += sub_lines
+    if marks:
+        lines.append(f"{_path(path, 'confidence')} = {_toml(marks)}")
+    if all(line.startswith("#") for line in lines):
+        lines.append(f"{path} = {{}}")  # the table exists even with nothing set
+    return lines
+
+
+def _is_table_value(value: Any) -> bool:
+    return isinstance(value, msgspec.Struct) and not isinstance(value, _VALUE_TABLES)
+
+
+def _path(path: str, key: str) -> str:
+    return f"{path}.{_toml_key(key)}"
+
+
+def _toml_key(key: str) -> str:
+    return key if _BARE_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)
+
+
+def _toml(value: Any) -> str:
+    """A TOML value (JSON string escapes are TOML's)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(item) for item in value) + "]"
+    if isinstance(value, msgspec.Struct):
+        value = {key: sub for key, sub in msgspec.structs.asdict(value).items() if sub is not None}
+    if isinstance(value, dict):
+        inner = ", ".join(f"{_toml_key(key)} = {_toml(sub)}" for key, sub in value.items())
+        return "{ " + inner + " }" if inner else "{}"
+    raise TypeError(f"no TOML form for {type(value).__name__}")

@@ -12,7 +12,8 @@ from crawler.model import Footer
 
 _SITE_CODE = re.compile(r"(?:政府)?网站标识码\s*[:：]?\s*(bm\d{8}|\d{10})(?!\d)", re.I)
 _JIUCUO_CODE = re.compile(r"site_?code\s*[=:]\s*[\"']?(bm\d{8}|\d{10})(?!\d)", re.I)
-_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+# Every province abbreviation that opens an ICP or 公网安备 number (贵州 uses both 贵 and 黔).
+_PROVINCES = "京津沪渝冀豫云滇辽黑湘皖鲁新苏浙赣鄂桂甘陇晋蒙陕吉闽贵黔粤青藏川蜀宁琼港澳台"
 _ICP = re.compile(rf"[{_PROVINCES}]\s*ICP\s*备\s*\d+\s*号(?:\s*-\s*\d+)?", re.I)
 _POLICE = re.compile(rf"[{_PROVINCES}]\s*公网安备\s*\d{{14}}\s*号")
 _POLICE_LINK = re.compile(r"recordcode=(\d{14})")

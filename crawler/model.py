@@ -25,6 +25,46 @@ class ColumnRef(msgspec.Struct, omit_defaults=True):
     level: int = 1  # 1 = 一级栏目 (linked from the main navigation / home), 2 = below
     parent: str | None = None
     source: str = "nav"  # nav, block, sitemap, xxgk
+    sample_guides: bool = False  # the site's one 办事服务 column whose 办事指南 pages are sampled
+
+
+class EntryLink(msgspec.Struct, omit_defaults=True):
+    """A named link to a function of the site (a 留言/信箱 channel, a 办事服务 entry)."""
+
+    name: str
+    url: str
+
+
+class Message(msgspec.Struct, omit_defaults=True):
+    """One public 留言 of a consultation list (W-V5). Dates are ISO strings."""
+
+    title: str
+    url: str | None = None
+    asked: str | None = None  # 留言时间
+    answered: str | None = None  # 答复时间
+    replied: bool | None = None  # what the list says: answered, not yet, or nothing shown
+    status: str | None = None  # the status text shown (已回复, 办理中 …), as evidence
+
+
+class GuideFacts(msgspec.Struct, omit_defaults=True):
+    """One sampled 办事指南 page: which of the key element types its headings show (W-V6)."""
+
+    url: str
+    title: str = ""
+    elements: list[str] = []  # canonical element names found (事项名称, 设定依据 …)
+    measured: bool = True  # False: not fetched, or not a 办事指南 page; `reason` says why
+    reason: str | None = None
+
+
+class Candidate(msgspec.Struct, omit_defaults=True):
+    """A possible serious problem (W-V1) seen on a page; a person must confirm it."""
+
+    kind: str  # lexicon (严重表述错误), hidden_link (暗链), script, iframe (to another host)
+    page: str  # URL of the page it was seen on
+    text: str  # the wrong form, the link text, or the script/frame URL
+    target: str | None = None  # where a hidden link, script or frame points
+    detail: str = ""  # the correct form, how the link is hidden, the context
+    example: bool = False  # matched a lexicon entry shipped as an example
 
 
 class Footer(msgspec.Struct, omit_defaults=True):
@@ -134,6 +174,11 @@ class ColumnFacts(msgspec.Struct, omit_defaults=True):
     pages_read: int = 0
     needs_browser: bool = False  # the static HTML cannot yield the list: hand it to the browser role
     rendered: bool = False  # read through the browser
+    message_list: bool = False  # the page shows a public 留言 list (互动 columns)
+    messages: list[Message] = []
+    messages_more: bool = False  # further 留言 pages existed that were not read
+    guides: list[GuideFacts] = []  # 办事指南 sample (only the column marked sample_guides)
+    candidates: list[Candidate] = []  # W-V1 candidates seen on the column's pages
     links: list[LinkStatus] = []  # status of the links on the list page(s) read
 
 
@@ -150,4 +195,7 @@ class HomeFacts(msgspec.Struct, omit_defaults=True):
     columns: list[ColumnRef] = []
     footer: Footer | None = None
     meta: dict[str, str] = {}
+    channels: list[EntryLink] = []  # 留言/信箱/咨询 links on the home page (信访/举报 excluded)
+    services: list[EntryLink] = []  # 办事服务/政务服务 links on the home page
+    candidates: list[Candidate] = []  # W-V1 candidates seen on the home page and site map
     links: list[LinkStatus] = []  # status of the links on the home page

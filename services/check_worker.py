@@ -10,6 +10,7 @@ import msgspec
 from nats.aio.msg import Msg
 from nats.js.errors import NotFoundError
 
+from checkers.model import SiteContext
 from checkers.rules import RuleSet, load_rules
 from checkers.verdict import evaluate
 from services import metrics
@@ -65,7 +66,12 @@ class CheckWorker:
             subject = SUBJECT_COLUMN.format(sweep_id=sweep_id, site_id=site_id, index=index)
             raw = await jsm.get_last_msg(RESULTS_STREAM, subject)
             columns.append(msgspec.json.decode(raw.data, type=ColumnResult).facts)
-        verdict = evaluate(home.home, columns, self.rules, date.fromisoformat(home.at))
+        context = SiteContext(
+            site_code=home.site.site_id,
+            kind=home.site.kind,
+            external_services=home.site.external_services,
+        )
+        verdict = evaluate(home.home, columns, self.rules, date.fromisoformat(home.at), context)
         result = SiteVerdict(
             sweep_id=sweep_id,
             at=home.at,

@@ -59,6 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
     check = registry_sub.add_parser("check", help="validate a registry file")
     check.add_argument("file", type=Path)
 
+    rules = sub.add_parser("rules", help="the indicator rule set")
+    rules_sub = rules.add_subparsers(dest="rules_command", required=True)
+    show = rules_sub.add_parser("show", help="print the effective rules (baseline + overlays)")
+    show.add_argument(
+        "--overlay", type=Path, action="append", default=[], help="province overlay (repeatable)"
+    )
+
     extract = sub.add_parser("extract", help="extract the facts of one page (file or URL)")
     extract.add_argument("source", help="a saved page or an http(s) URL")
     extract.add_argument("--url", help="the page's original URL (to resolve links of a file)")
@@ -129,6 +136,8 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
         return await commands.run_role(config, args.role, args.registry, args.at, args.quarter)
     if args.command == "registry":
         return commands.registry_check(args.file)
+    if args.command == "rules":
+        return commands.rules_show(config, args.overlay)
     if args.command == "extract":
         return await commands.extract(config, args.source, args.url, args.at, args.kind)
     if args.command == "farm":

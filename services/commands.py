@@ -11,6 +11,7 @@ from pathlib import Path
 import msgspec
 
 from checkers.model import UNMEASURED, Verdict
+from checkers.rules import RuleError, format_rules, load_rules
 from services import metrics, report
 from services.cli import UsageError, print_json, until_signalled
 from services.config import Config
@@ -146,6 +147,20 @@ def registry_check(path: Path) -> int:
         print(str(error), file=sys.stderr)
     print(f"{path}: {len(sites)} valid site(s), {len(errors)} error(s)")
     return 1 if errors else 0
+
+
+def rules_show(config: Config, overlays: list[Path]) -> int:
+    """Print the effective rule set; a faulty rule file gives one line per fault."""
+    try:
+        rules = load_rules(
+            config.check.rules or None, [*map(Path, config.check.overlays), *overlays]
+        )
+    except RuleError as exc:
+        for line in exc.errors:
+            print(f"govsweep: {line}", file=sys.stderr)
+        return 2
+    sys.stdout.write(format_rules(rules))
+    return 0
 
 
 async def extract(

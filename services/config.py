@@ -27,6 +27,10 @@ class CrawlConfig(msgspec.Struct, forbid_unknown_fields=True):
     max_redirects: int = 5
     max_list_pages: int = 3  # pages of one column list read at most
     max_columns: int = 200  # columns per site read at most
+    max_message_pages: int = 5  # pages of one 留言 list read at most
+    max_letters: int = 60  # 留言 detail pages read at most per column (for dates the list hides)
+    max_guides: int = 20  # 办事指南 sampled per guide column (INDICATORS W-V6 "e.g. 20")
+    lexicon: str = ""  # 严重表述错误 lexicon file; empty = the packaged example lexicon
     workers: int = 128  # concurrent jobs per crawler process (the per-host gates bound real load)
     user_agent: str = "govsweep/0.1 (+政府网站检查)"
 

@@ -10,6 +10,7 @@ from nats.aio.msg import Msg
 
 from crawler.fetch import Fetcher
 from crawler.politeness import Politeness
+from crawler.security import Lexicon, LexiconError, load_lexicon
 from crawler.site import read_column, read_home
 from services import metrics
 from services.bus import (
@@ -21,7 +22,7 @@ from services.bus import (
     Bus,
     consume,
 )
-from services.config import Config
+from services.config import Config, ConfigError
 from services.log import log
 from services.recheck import recheck_job
 from services.schema import ColumnJob, ColumnResult, HomeResult, SiteJob
@@ -39,11 +40,20 @@ def make_fetcher(config: Config) -> Fetcher:
     )
 
 
+def lexicon_from(config: Config) -> Lexicon:
+    """The 严重表述错误 lexicon, loaded once per process; a bad file is a config error."""
+    try:
+        return load_lexicon(config.crawl.lexicon or None)
+    except LexiconError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 class CrawlWorker:
     def __init__(self, bus: Bus, config: Config, fetcher: Fetcher) -> None:
         self.bus = bus
         self.config = config
         self.fetcher = fetcher
+        self.lexicon = lexicon_from(config)
 
     async def handle_site(self, msg: Msg) -> None:
         await self.crawl_site(msgspec.json.decode(msg.data, type=SiteJob))
@@ -62,7 +72,9 @@ class CrawlWorker:
     async def crawl_site(self, job: SiteJob) -> None:
         at = date.fromisoformat(job.at)
         with metrics.JOBS_IN_FLIGHT.labels("crawl-site").track_inprogress():
-            home = await read_home(self.fetcher, job.site.url, at, self.config.crawl.max_columns)
+            home = await read_home(
+                self.fetcher, job.site.url, at, self.config.crawl.max_columns, self.lexicon
+            )
         sweep, site_id = job.sweep_id, job.site.site_id
         await self.bus.publish(
             SUBJECT_HOME.format(sweep_id=sweep, site_id=site_id),

@@ -328,9 +328,13 @@ def main_problems(verdict: SiteVerdict) -> str:
 
 def unmeasured_reason(verdict: SiteVerdict) -> str:
     """Why a site could not be checked, from the verdict's unmeasured list or findings."""
-    reasons = list(verdict.verdict.unmeasured) or [
-        f.message for f in verdict.verdict.findings if f.level == "unmeasured" and f.message
-    ]
+    # blocked_by names the checks that left the site unjudged; `unmeasured` also lists checks that
+    # could not be made but did not decide the verdict (W-V2 without a week of probes, …).
+    reasons = (
+        list(verdict.verdict.blocked_by)
+        or list(verdict.verdict.unmeasured)
+        or [f.message for f in verdict.verdict.findings if f.level == "unmeasured" and f.message]
+    )
     return "；".join(dict.fromkeys(reasons)) or "未记录原因"
 
 

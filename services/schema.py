@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from checkers.model import Verdict
+from checkers.model import Finding, Verdict
 from crawler.model import ColumnFacts, ColumnRef, HomeFacts, LinkSummary
 from crawler.model import Probe as Probe  # the probe message: govsweep.results.probe.<site_id>
 
@@ -19,6 +19,7 @@ class Site(msgspec.Struct, omit_defaults=True):
     region_name: str = ""  # 地区/部门 as the registry names it
     kind: str = "门户"  # 门户 or 部门 (网站类型)
     unit: str = ""  # 填报单位
+    external_services: bool = True  # False: a department without external services (75 × 4/3 rule)
 
 
 class SweepStarted(msgspec.Struct):
@@ -81,3 +82,12 @@ class SiteVerdict(msgspec.Struct):
     columns_read: int = 0
     columns_unmeasured: int = 0
     links: LinkSummary | None = None  # the site's link counts (None: links were not checked)
+
+
+class AvailabilityAlert(msgspec.Struct):
+    """The monitor saw a site's week of probes cross the W-V2 early-warning or veto line."""
+
+    site_id: str
+    url: str
+    at: str  # ISO timestamp of the probe that crossed the line
+    finding: Finding  # the W-V2 finding over the week before `at` (level warning or veto)

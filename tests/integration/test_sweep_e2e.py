@@ -63,11 +63,21 @@ async def test_sweep_matches_ground_truth(tmp_path: Path) -> None:
     # The province must exercise both outcomes, or this test proves little.
     assert {v.verdict.verdict for v in verdicts} >= {"合格", "不合格"}
 
-    # Every veto finding carries evidence and the bulletin wording.
+    # Every veto finding carries evidence and the bulletin wording of its indicator.
+    wording = {
+        "W-V3": "首页无信息更新",
+        "W-V4-1": "累计超过(含)5个未更新",
+        "W-V4-2": "长期未更新的栏目数量超过(含)10个",
+        "W-V4-3": "空白栏目数量超过(含)5个",
+        "W-V5-1": "未提供网上有效咨询建言渠道",
+        "W-V5-2": "超过3个月未回应",
+        "W-V6-1": "未提供办事服务",
+    }
     for v in verdicts:
         for f in v.verdict.findings:
             if f.level == "veto" and f.holds:
-                assert f.evidence and "超过(含)" in f.message or f.indicator == "W-V3"
+                assert wording[f.indicator] in f.message, f.message
+                assert f.evidence or f.indicator in ("W-V5-1", "W-V6-1"), f.indicator
 
     out = tmp_path / "report"
     markdown = write_reports(out, AT, quarter_of(AT), verdicts)

@@ -60,3 +60,33 @@ def test_missing_files_and_bad_arguments_are_one_line_errors(tmp_path: Path) -> 
 def test_run_role_needs_a_nats_url() -> None:
     result = govsweep("run", "crawler", env={"PATH": "/usr/bin:/bin"})
     assert result.returncode == 2 and "GOVSWEEP_NATS_URL" in result.stderr
+
+
+def test_rules_show_prints_the_effective_rules_with_an_overlay(tmp_path: Path) -> None:
+    base = govsweep("rules", "show")
+    assert base.returncode == 0, base.stderr
+    assert 'version = "gov-2019-19"' in base.stdout
+    assert 'columns.duties."动态要闻".window = { days = 14 }' in base.stdout
+    overlay = tmp_path / "guizhou.toml"
+    overlay.write_text(
+        'version = "贵州-2024"\n[columns.duties."动态要闻"]\nwindow = { days = 7 }\n',
+        encoding="utf-8",
+    )
+    stricter = govsweep("rules", "show", "--overlay", str(overlay))
+    assert stricter.returncode == 0, stricter.stderr
+    assert "gov-2019-19+贵州-2024" in stricter.stdout
+    assert 'columns.duties."动态要闻".window = { days = 7 }' in stricter.stdout
+
+
+def test_rules_show_names_each_fault_of_a_bad_overlay(tmp_path: Path) -> None:
+    overlay = tmp_path / "bad.toml"
+    overlay.write_text(
+        'version = "x"\n[columns]\nblank = 3\n[homepage]\nwarn_days_before = -1\nbogus = 1\n',
+        encoding="utf-8",
+    )
+    result = govsweep("rules", "show", "--overlay", str(overlay))
+    assert result.returncode == 2
+    faults = [line for line in result.stderr.splitlines() if line.startswith("govsweep:")]
+    assert len(faults) == 3, result.stderr
+    assert all(str(overlay) in line for line in faults)
+    assert "Traceback" not in result.stderr

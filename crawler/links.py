@@ -1,0 +1,329 @@
+"""Link status: the links of the pages govsweep reads, checked once per sweep and classed.
+
+Classes: ok; broken (404/410, 5xx, connection refused, DNS failure); blocked (WAF challenge, 403,
+429); timeout; unknown (anything else, e.g. a redirect loop or a 401). A link is only called broken
+when a re-check at least `recheck_after_s` later fails as well; the first outcome of a link that
+needs a re-check (broken, timeout, 429) is never final and never cached.
+
+Each link is requested with HEAD, and with GET when HEAD did not answer ok (hosts that refuse HEAD
+get GET at once); no body is downloaded. Every request passes the same per-host gate as the crawl.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
+from typing import Protocol
+from urllib.parse import urlsplit
+
+import aiohttp
+import msgspec
+
+from crawler.fetch import WAF_MARKERS, WAF_STATUSES, _seconds, origin
+from crawler.model import ColumnFacts, FetchResult, HomeFacts, LinkStatus, LinkSummary
+
+OK, BROKEN, BLOCKED, TIMEOUT, UNKNOWN = "ok", "broken", "blocked", "timeout", "unknown"
+
+BROKEN_STATUSES = frozenset({404, 410})
+BLOCKED_STATUSES = frozenset({403, 429, *WAF_STATUSES})
+PEEK_BYTES = 4096  # of a 403 body, to see a WAF wall; no other body is read (attachments)
+UNREACHABLE = frozenset({"refused", "dns", "timeout"})  # HEAD failed before HTTP: GET would too
+MAX_PAGES_LISTED = 5  # pages named per link in a summary
+
+
+class Gate(Protocol):
+    """What link checks need of the per-host politeness (crawler.politeness.Politeness or
+    services.host_limits.HostLimits)."""
+
+    def slot(self, host: str) -> AbstractAsyncContextManager[None]: ...
+
+    def slow_down(self, host: str, retry_after_s: float | None) -> float: ...
+
+    def succeeded(self, host: str) -> None: ...
+
+
+class Prober(Protocol):
+    async def check(self, url: str) -> FetchResult: ...
+
+
+class LinkCache(Protocol):
+    """Who checks which link in a sweep. `claim` returns None when the caller is to check the URL
+    (it must then `settle` or `abandon` it), else the URL's final status (waiting, bounded, while
+    another caller checks it)."""
+
+    async def claim(self, url: str) -> LinkStatus | None: ...
+
+    async def settle(self, url: str, status: LinkStatus) -> None: ...
+
+    async def abandon(self, url: str) -> None: ...
+
+
+def classify(result: FetchResult) -> str:
+    """The class of one request's outcome."""
+    status, error = result.status, result.error
+    if error is None:
+        return OK if status is not None and status < 400 else UNKNOWN
+    if error == "waf_challenge" or status in BLOCKED_STATUSES:
+        return BLOCKED
+    if error == "timeout":
+        return TIMEOUT
+    if error in ("refused", "dns") or status in BROKEN_STATUSES or (status or 0) >= 500:
+        return BROKEN
+    return UNKNOWN
+
+
+def needs_recheck(result: FetchResult) -> bool:
+    """Outcomes that may pass: a broken or timed-out link, a host asking us to slow down."""
+    return classify(result) in (BROKEN, TIMEOUT) or result.status == 429
+
+
+def settle_class(first: FetchResult, second: FetchResult) -> str:
+    """The class after a re-check: broken only when both checks were broken."""
+    before, after = classify(first), classify(second)
+    if after == BROKEN and before != BROKEN:
+        return before  # broken once, timed out or rate-limited once: not proven broken
+    return after
+
+
+def external_flag(url: str, result: FetchResult) -> str | None:
+    """An outside link whose host no longer resolves, or whose redirects end on another host."""
+    if result.error == "dns":
+        return "host_gone"
+    if result.final_url and _host(result.final_url) != _host(url):
+        return "other_host"
+    return None
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").removeprefix("www.")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class LinkProber:
+    """HEAD, then GET when HEAD did not answer ok, through the per-host gate; one aiohttp session."""
+
+    def __init__(
+        self,
+        gate: Gate,
+        timeout_s: float = 15.0,
+        max_redirects: int = 5,
+        user_agent: str = "govsweep",
+    ) -> None:
+        self.gate = gate
+        self.timeout_s = timeout_s
+        self.max_redirects = max_redirects
+        self.user_agent = user_agent
+        self._session: aiohttp.ClientSession | None = None
+        self._no_head: set[str] = set()  # hosts that refuse HEAD (405/501): GET at once
+
+    async def __aenter__(self) -> LinkProber:
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=256, limit_per_host=0, ttl_dns_cache=300),
+            headers={"User-Agent": self.user_agent, "Accept-Language": "zh-CN,zh;q=0.9"},
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._session:
+            await self._session.close()
+
+    async def check(self, url: str) -> FetchResult:
+        host = origin(url)
+        if host not in self._no_head:
+            head = await self._request("HEAD", url)
+            if classify(head) == OK or head.error in UNREACHABLE:
+                return head
+            if head.status in (405, 501):
+                self._no_head.add(host)
+        return await self._request("GET", url)  # many servers answer HEAD wrongly (405, 404, 500)
+
+    async def _request(self, method: str, url: str) -> FetchResult:
+        assert self._session is not None, "LinkProber used outside `async with`"
+        host = origin(url)
+        status: int | None = None
+        final_url: str | None = None
+        error: str | None = None
+        retry_after: float | None = None
+        fetched_at = _now()
+        started = time.monotonic()
+        async with self.gate.slot(host):
+            try:
+                async with asyncio.timeout(self.timeout_s):
+                    async with self._session.request(
+                        method, url, allow_redirects=True, max_redirects=self.max_redirects
+                    ) as resp:
+                        status, final_url = resp.status, str(resp.url)
+                        retry_after = _seconds(resp.headers.get("Retry-After"))
+                        # Only a 403's body is read (a little), to tell a WAF wall in evidence.
+                        peek = await resp.content.read(PEEK_BYTES) if status == 403 else b""
+                        if status in WAF_STATUSES or any(m in peek for m in WAF_MARKERS):
+                            error = "waf_challenge"
+                        elif status >= 400:
+                            error = f"http_{status}"
+            except TimeoutError:
+                error = "timeout"
+            except aiohttp.TooManyRedirects:
+                error = "redirect_loop"
+            except aiohttp.ClientConnectorError as exc:
+                error = "dns" if isinstance(exc, aiohttp.ClientConnectorDNSError) else "refused"
+            except aiohttp.ClientError as exc:
+                error = f"client_error: {type(exc).__name__}"
+        if status in (429, 503):
+            self.gate.slow_down(host, retry_after)
+        elif error is None:
+            self.gate.succeeded(host)
+        return FetchResult(
+            url=url,
+            final_url=final_url if final_url != url else None,
+            status=status,
+            error=error,
+            elapsed_ms=int((time.monotonic() - started) * 1000),
+            fetched_at=fetched_at,
+        )
+
+
+class MemoryLinkCache:
+    """A LinkCache for one process and one sweep: the first caller checks, the others await it."""
+
+    def __init__(self, wait_s: float = 90.0) -> None:
+        self.wait_s = wait_s
+        self._known: dict[str, asyncio.Future[LinkStatus]] = {}
+
+    async def claim(self, url: str) -> LinkStatus | None:
+        known = self._known.get(url)
+        if known is None:
+            self._known[url] = asyncio.get_running_loop().create_future()
+            return None
+        try:
+            return await asyncio.wait_for(asyncio.shield(known), self.wait_s)
+        except TimeoutError:
+            return not_ready(url, self.wait_s)
+
+    async def settle(self, url: str, status: LinkStatus) -> None:
+        future = self._known[url]
+        if not future.done():
+            future.set_result(status)
+
+    async def abandon(self, url: str) -> None:
+        future = self._known.pop(url, None)
+        if future is not None and not future.done():
+            future.set_result(not_ready(url, 0))
+
+
+def not_ready(url: str, waited_s: float) -> LinkStatus:
+    """The status of a link another worker was still checking when we stopped waiting."""
+    return LinkStatus(url=url, outcome=UNKNOWN, error=f"not_ready: checked elsewhere ({waited_s}s)")
+
+
+class LinkChecker:
+    """Checks the links of one page after another; a URL is requested once per cache (sweep)."""
+
+    def __init__(
+        self,
+        prober: Prober,
+        cache: LinkCache | None = None,
+        recheck_after_s: float = 30.0,
+        concurrency: int = 16,
+        max_per_page: int = 300,
+    ) -> None:
+        if recheck_after_s < 0 or concurrency < 1 or max_per_page < 0:
+            raise ValueError(
+                f"LinkChecker: recheck_after_s ({recheck_after_s}) and max_per_page "
+                f"({max_per_page}) must not be negative, concurrency ({concurrency}) at least 1"
+            )
+        self.prober = prober
+        self.cache = cache if cache is not None else MemoryLinkCache()
+        self.recheck_after_s = recheck_after_s
+        self.max_per_page = max_per_page
+        self._requests = asyncio.Semaphore(concurrency)
+
+    async def check_page(self, page_url: str, links: Iterable[str]) -> list[LinkStatus]:
+        """The status of each distinct link of the page (at most max_per_page), in page order."""
+        urls = list(dict.fromkeys(links))[: self.max_per_page]
+        statuses = await asyncio.gather(*(self._status(url) for url in urls))
+        page_host = urlsplit(page_url).netloc
+        return [
+            msgspec.structs.replace(
+                status, found_on=[page_url], external=urlsplit(status.url).netloc != page_host
+            )
+            for status in statuses
+        ]
+
+    async def _status(self, url: str) -> LinkStatus:
+        known = await self.cache.claim(url)
+        if known is not None:
+            return known
+        try:
+            status = await self._check(url)
+        except BaseException:
+            await self.cache.abandon(url)
+            raise
+        await self.cache.settle(url, status)
+        return status
+
+    async def _check(self, url: str) -> LinkStatus:
+        first = await self._probe(url)
+        if not needs_recheck(first):
+            return _link_status(url, first, classify(first), checks=1)
+        await asyncio.sleep(self.recheck_after_s)  # "later in the sweep": the fault may pass
+        second = await self._probe(url)
+        outcome = settle_class(first, second)
+        changed = first.error if first.error != second.error else None
+        return _link_status(url, second, outcome, checks=2, first=changed)
+
+    async def _probe(self, url: str) -> FetchResult:
+        async with self._requests:
+            return await self.prober.check(url)
+
+
+def _link_status(
+    url: str, result: FetchResult, outcome: str, checks: int, first: str | None = None
+) -> LinkStatus:
+    return LinkStatus(
+        url=url,
+        outcome=outcome,
+        status=result.status,
+        error=result.error,
+        final_url=result.final_url,
+        flag=external_flag(url, result),
+        checks=checks,
+        first=first,
+        checked_at=result.fetched_at,
+    )
+
+
+def summarize_links(home: HomeFacts, columns: Iterable[ColumnFacts]) -> LinkSummary:
+    """A site's link counts over its home page and column pages, each distinct URL once.
+
+    A broken link shown on the home page counts as a home-page link even when other pages show it
+    too (the stricter count); `found_on` names at most MAX_PAGES_LISTED pages.
+    """
+    merged: dict[str, LinkStatus] = {}
+    for status in [*home.links, *(s for column in columns for s in column.links)]:
+        seen = merged.get(status.url)
+        if seen is None or (seen.outcome == UNKNOWN and status.outcome != UNKNOWN):
+            pages = seen.found_on if seen else []
+            merged[status.url] = msgspec.structs.replace(status, found_on=[*pages])
+            seen = merged[status.url]
+        for page in status.found_on:
+            if page not in seen.found_on and len(seen.found_on) < MAX_PAGES_LISTED:
+                seen.found_on.append(page)
+    on_home = {status.url for status in home.links}
+    statuses = list(merged.values())
+    broken = [s for s in statuses if s.outcome == BROKEN]
+    return LinkSummary(
+        checked=len(statuses),
+        broken_home=sum(1 for s in broken if s.url in on_home),
+        broken_other=sum(1 for s in broken if s.url not in on_home),
+        blocked=sum(1 for s in statuses if s.outcome == BLOCKED),
+        timeout=sum(1 for s in statuses if s.outcome == TIMEOUT),
+        unknown=sum(1 for s in statuses if s.outcome == UNKNOWN),
+        broken=broken,
+        flagged=[s for s in statuses if s.external and s.flag],
+    )
