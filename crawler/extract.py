@@ -42,7 +42,18 @@ def extract_page(
     """Everything a checker needs from one page: its kind, list items and newest date, blank or
     script-built list, further pages, columns and footer (home), publication date (article)."""
     _check_input(html, url, at, kind_hint)
-    tree = LexborHTMLParser(html)
+    return extract_tree(LexborHTMLParser(html), url, at, charset, kind_hint)
+
+
+def extract_tree(
+    tree: LexborHTMLParser,
+    url: str,
+    at: dt.date,
+    charset: str | None = None,
+    kind_hint: str | None = None,
+) -> PageFacts:
+    """`extract_page` on a tree already parsed, for callers that read the same DOM further
+    (the 留言, 办事指南 and W-V1 readers): each page is parsed once. The tree is not modified."""
     base = page_base(tree, url)
     title_node = tree.css_first("title")
     facts = PageFacts(

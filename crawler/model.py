@@ -106,7 +106,9 @@ class FetchResult(msgspec.Struct, omit_defaults=True):
     url: str
     final_url: str | None = None
     status: int | None = None
-    error: str | None = None  # timeout, refused, dns, too_large, redirect_loop, waf_challenge, http_4xx/5xx …
+    error: str | None = (
+        None  # timeout, refused, dns, too_large, redirect_loop, waf_challenge, http_4xx/5xx …
+    )
     elapsed_ms: int = 0
     charset: str | None = None
     fetched_at: str | None = None  # ISO timestamp
@@ -172,7 +174,9 @@ class ColumnFacts(msgspec.Struct, omit_defaults=True):
     blank: bool = False
     blank_reason: str | None = None
     pages_read: int = 0
-    needs_browser: bool = False  # the static HTML cannot yield the list: hand it to the browser role
+    needs_browser: bool = (
+        False  # the static HTML cannot yield the list: hand it to the browser role
+    )
     rendered: bool = False  # read through the browser
     message_list: bool = False  # the page shows a public 留言 list (互动 columns)
     messages: list[Message] = []

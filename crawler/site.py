@@ -16,9 +16,10 @@ from selectolax.lexbor import LexborHTMLParser
 
 from crawler.discover import classify
 from crawler.encoding import decode_html
-from crawler.extract import extract_page
+from crawler.extract import extract_tree
 from crawler.fetch import Fetcher, Page
 from crawler.interaction import LOOKBACK, needs_letter, read_letter, read_messages
+from crawler.links import LinkChecker
 from crawler.listpage import absolute_url, clean_text, page_base
 from crawler.model import (
     Candidate,
@@ -64,15 +65,12 @@ def _page_url(page: Page) -> str:
 
 
 def _parse(page: Page, at: date, kind_hint: str) -> tuple[PageFacts, LexborHTMLParser]:
-    """The page's facts and its tree for the readers that need the DOM.
-
-    extract_page parses the text itself and does not hand its tree out, so the page is parsed a
-    second time here; one parse needs extract_page to accept a parsed tree.
-    """
+    """The page's facts and its tree (parsed once) for the readers that need the DOM."""
     text, charset = decode_html(page.body or b"", page.content_type)
-    facts = extract_page(text, _page_url(page), at, charset=charset, kind_hint=kind_hint)
+    tree = LexborHTMLParser(text)
+    facts = extract_tree(tree, _page_url(page), at, charset=charset, kind_hint=kind_hint)
     page.result.charset = charset
-    return facts, LexborHTMLParser(text)
+    return facts, tree
 
 
 def merge_columns(primary: list[ColumnRef], extra: list[ColumnRef], limit: int) -> list[ColumnRef]:
@@ -120,6 +118,7 @@ async def read_home(
     at: date,
     max_columns: int = 200,
     lexicon: Lexicon | None = None,
+    links: LinkChecker | None = None,
 ) -> HomeFacts:
     lexicon = lexicon or default_lexicon()
     page = await fetcher.get(url)
@@ -137,6 +136,7 @@ async def read_home(
             columns = merge_columns(columns, sitemap_facts.columns, max_columns)
             candidates += scan_page(sitemap_tree, _page_url(sitemap), lexicon)
     dated = [item for item in facts.items if item.date]
+    checked = await links.check_page(_page_url(page), facts.links) if links else []
     return HomeFacts(
         url=url,
         fetch=page.result,
@@ -150,6 +150,7 @@ async def read_home(
         channels=channels,
         services=services,
         candidates=candidates,
+        links=checked,
     )
 
 
@@ -163,6 +164,7 @@ async def read_column(
     max_letters: int = 60,
     max_guides: int = 20,  # INDICATORS.md §2 W-V6: "Sample N guides (e.g. 20)"
     lexicon: Lexicon | None = None,
+    links: LinkChecker | None = None,
 ) -> ColumnFacts:
     """Read a column's list; follow further pages only while no dated item has been seen (and,
     for a 留言 list, while its messages still reach into the year before T). `messages_more` tells
@@ -189,6 +191,7 @@ async def read_column(
         await desk.start(tree, facts, _page_url(page))
     items = list(facts.items)
     pages_read, pending, seen = 1, list(facts.next_pages), {_page_url(page)}
+    page_links = [(_page_url(page), facts.links)]  # every list page read, for the link check
     page_limit = max(max_pages, max_message_pages if desk.found else 1)
     while pending and pages_read < page_limit:
         want_items = pages_read < max_pages and not any(item.date for item in items)
@@ -201,6 +204,7 @@ async def read_column(
         if more.body is None:
             break
         more_facts, more_tree = _parse(more, at, "list")
+        page_links.append((_page_url(more), more_facts.links))
         pages_read += 1
         items.extend(more_facts.items)
         candidates += scan_page(more_tree, _page_url(more), lexicon)
@@ -220,6 +224,9 @@ async def read_column(
         "messages_more": desk.found and bool(pending),
         "guides": guides,
         "candidates": candidates,
+        "links": [s for url, found in page_links for s in await links.check_page(url, found)]
+        if links
+        else [],
     }
     if facts.kind != "list":
         # No list, no blank marker, no script: an article or a page we cannot parse. It is not

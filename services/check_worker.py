@@ -13,6 +13,7 @@ from nats.js.errors import NotFoundError
 from checkers.model import SiteContext
 from checkers.rules import RuleSet, load_rules
 from checkers.verdict import evaluate
+from crawler.links import summarize_links
 from services import metrics
 from services.bus import (
     RESULTS_STREAM,
@@ -24,6 +25,7 @@ from services.bus import (
 )
 from services.config import Config
 from services.log import log
+from services.monitor import probes_for
 from services.schema import ColumnResult, HomeResult, SiteVerdict
 
 
@@ -71,7 +73,10 @@ class CheckWorker:
             kind=home.site.kind,
             external_services=home.site.external_services,
         )
-        verdict = evaluate(home.home, columns, self.rules, date.fromisoformat(home.at), context)
+        at = date.fromisoformat(home.at)
+        availability = self.rules.availability
+        probes = await probes_for(self.bus, site_id, at, availability.days) if availability else []
+        verdict = evaluate(home.home, columns, self.rules, at, context, probes)
         result = SiteVerdict(
             sweep_id=sweep_id,
             at=home.at,
@@ -83,6 +88,7 @@ class CheckWorker:
             home_url=home.home.url,
             columns_read=sum(1 for c in columns if c.measured),
             columns_unmeasured=sum(1 for c in columns if not c.measured),
+            links=summarize_links(home.home, columns) if home.home.links else None,
         )
         await self.bus.publish(
             SUBJECT_VERDICT.format(sweep_id=sweep_id, site_id=site_id),

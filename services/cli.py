@@ -41,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", help="TOML config file (default: $GOVSWEEP_CONFIG)")
     sub = parser.add_subparsers(dest="command", required=True)
 
+    monitor = sub.add_parser(
+        "monitor", help="probe every home page ≥20 times a day until stopped (W-V2 站点无法访问)"
+    )
+    monitor.add_argument("--registry", required=True, type=Path, help="CSV or XLSX of sites")
+
     sweep = sub.add_parser("sweep", help="full-coverage sweep of a registry, then the report")
     sweep.add_argument("--registry", required=True, type=Path, help="CSV or XLSX of sites")
     sweep.add_argument("--at", type=_date, help="monitoring time point T (default: today)")
@@ -49,7 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--timeout", type=float, help="seconds to wait for all verdicts")
 
     run = sub.add_parser("run", help="run one role against GOVSWEEP_NATS_URL")
-    run.add_argument("role", choices=["scheduler", "crawler", "browser", "checker", "aggregator"])
+    run.add_argument(
+        "role", choices=["scheduler", "monitor", "crawler", "browser", "checker", "aggregator"]
+    )
     run.add_argument("--registry", type=Path, help="scheduler: registry to sweep")
     run.add_argument("--at", type=_date, help="scheduler: monitoring time point T")
     run.add_argument("--quarter", type=_quarter, help="scheduler: report quarter")
@@ -128,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
 async def _dispatch(args: argparse.Namespace, config: Config) -> int:
     from services import commands, report_cmd
 
+    if args.command == "monitor":
+        return await commands.monitor(config, args.registry)
     if args.command == "sweep":
         return await commands.sweep(
             config, args.registry, args.at, args.quarter, args.out, args.timeout

@@ -14,7 +14,7 @@ from checkers.model import UNMEASURED, Verdict
 from checkers.rules import RuleError, format_rules, load_rules
 from services import metrics, report
 from services.cli import UsageError, print_json, until_signalled
-from services.config import Config
+from services.config import Config, for_loopback_farm
 from services.registry import check_registry
 from services.runtime import Runtime
 from services.scheduler import follow_verdicts, quarter_of, start_sweep
@@ -121,6 +121,10 @@ async def run_role(
 ) -> int:
     if not config.nats_url:
         raise UsageError("`govsweep run` needs GOVSWEEP_NATS_URL (or nats_url in the config file)")
+    if role == "monitor":
+        if registry is None:
+            raise UsageError("`govsweep run monitor` needs --registry FILE")
+        return await monitor(config, registry)
     if role == "scheduler":
         if registry is None:
             raise UsageError("`govsweep run scheduler` needs --registry FILE")
@@ -136,6 +140,18 @@ async def run_role(
         rt.stop = stop
         rt.start_roles([role])
         await rt.wait()
+    return 0
+
+
+async def monitor(config: Config, registry: Path) -> int:
+    """Probe every home page of the registry until stopped (embedded NATS when no URL is set)."""
+    from services.monitor import run_monitor
+
+    sites = load_sites(registry)
+    stop = until_signalled()
+    async with Runtime(config) as rt:
+        assert rt.bus is not None
+        await run_monitor(rt.bus, config, sites, stop)
     return 0
 
 
@@ -232,7 +248,7 @@ async def demo(config: Config, sites: int, seed: int, at: date | None, out: Path
     out.mkdir(parents=True, exist_ok=True)
     state = out / "state"
     shutil.rmtree(state, ignore_errors=True)  # a demo starts from nothing
-    config = msgspec.structs.replace(config, nats_url="", state_dir=str(state))
+    config = for_loopback_farm(msgspec.structs.replace(config, nats_url="", state_dir=str(state)))
     async with FarmServer(province):
         province.write_registry_csv(out / "registry.csv")
         province.write_manifest(out / "manifest.json")

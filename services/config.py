@@ -117,3 +117,20 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
         return msgspec.convert(_apply_env(raw, env), Config, strict=False)
     except msgspec.ValidationError as exc:
         raise ConfigError(f"{source}: invalid config: {exc}") from None
+
+
+# The simulated province is our own server on loopback: generous per-host limits and quick link
+# re-checks keep demo and test sweeps short without changing what is measured.
+LOOPBACK_FARM_ENV = {
+    "GOVSWEEP_CRAWL_PER_HOST_RATE": "50",
+    "GOVSWEEP_CRAWL_PER_HOST_CONCURRENCY": "4",
+    "GOVSWEEP_LINKS_RECHECK_AFTER_S": "2",
+    "GOVSWEEP_LINKS_TIMEOUT_S": "3",
+}
+
+
+def for_loopback_farm(config: Config) -> Config:
+    """`config` with the LOOPBACK_FARM_ENV settings (for the demo and the tests)."""
+    crawl = msgspec.structs.replace(config.crawl, per_host_rate=50.0, per_host_concurrency=4)
+    links = msgspec.structs.replace(config.links, recheck_after_s=2.0, timeout_s=3.0)
+    return msgspec.structs.replace(config, crawl=crawl, links=links)

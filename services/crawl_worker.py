@@ -7,8 +7,10 @@ from datetime import date
 
 import msgspec
 from nats.aio.msg import Msg
+from nats.js.kv import KeyValue
 
 from crawler.fetch import Fetcher
+from crawler.links import Gate, LinkChecker, LinkProber
 from crawler.politeness import Politeness
 from crawler.security import Lexicon, LexiconError, load_lexicon
 from crawler.site import read_column, read_home
@@ -23,15 +25,19 @@ from services.bus import (
     consume,
 )
 from services.config import Config, ConfigError
+from services.host_limits import HostLimits
+from services.link_cache import KvLinkCache
 from services.log import log
 from services.recheck import recheck_job
 from services.schema import ColumnJob, ColumnResult, HomeResult, SiteJob
 
 
-def make_fetcher(config: Config) -> Fetcher:
+def make_fetcher(config: Config, gate: Gate | None = None) -> Fetcher:
+    """`gate`: the per-host limits shared by every process (HostLimits); a process on its own
+    (govsweep extract) gets a Politeness."""
     crawl = config.crawl
     return Fetcher(
-        Politeness(crawl.per_host_concurrency, crawl.per_host_rate),
+        gate or Politeness(crawl.per_host_concurrency, crawl.per_host_rate),
         timeout_s=crawl.timeout_s,
         max_bytes=crawl.max_page_bytes,
         max_redirects=crawl.max_redirects,
@@ -49,11 +55,36 @@ def lexicon_from(config: Config) -> Lexicon:
 
 
 class CrawlWorker:
-    def __init__(self, bus: Bus, config: Config, fetcher: Fetcher) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        config: Config,
+        fetcher: Fetcher,
+        prober: LinkProber | None = None,
+        link_bucket: KeyValue | None = None,
+    ) -> None:
         self.bus = bus
         self.config = config
         self.fetcher = fetcher
+        self.prober = prober
+        self.link_bucket = link_bucket
         self.lexicon = lexicon_from(config)
+
+    def link_checker(self, sweep_id: str) -> LinkChecker | None:
+        """Link checks of one sweep, shared by every crawler through the KV bucket."""
+        settings = self.config.links
+        if not settings.enabled or self.prober is None or self.link_bucket is None:
+            return None
+        # Long enough for another worker's two checks (HEAD + GET each) and the pause between.
+        wait_s = settings.recheck_after_s + 4 * settings.timeout_s + 10
+        cache = KvLinkCache(self.link_bucket, sweep_id, wait_s=wait_s, lease_s=wait_s + 30)
+        return LinkChecker(
+            self.prober,
+            cache,
+            settings.recheck_after_s,
+            settings.concurrency,
+            settings.max_per_page,
+        )
 
     async def handle_site(self, msg: Msg) -> None:
         await self.crawl_site(msgspec.json.decode(msg.data, type=SiteJob))
@@ -73,7 +104,12 @@ class CrawlWorker:
         at = date.fromisoformat(job.at)
         with metrics.JOBS_IN_FLIGHT.labels("crawl-site").track_inprogress():
             home = await read_home(
-                self.fetcher, job.site.url, at, self.config.crawl.max_columns, self.lexicon
+                self.fetcher,
+                job.site.url,
+                at,
+                self.config.crawl.max_columns,
+                self.lexicon,
+                links=self.link_checker(job.sweep_id),
             )
         sweep, site_id = job.sweep_id, job.site.site_id
         await self.bus.publish(
@@ -111,8 +147,17 @@ class CrawlWorker:
         job = msgspec.json.decode(msg.data, type=ColumnJob)
         at = date.fromisoformat(job.at)
         with metrics.JOBS_IN_FLIGHT.labels("crawl-column").track_inprogress():
+            crawl = self.config.crawl
             facts = await read_column(
-                self.fetcher, job.column, at, self.config.crawl.max_list_pages
+                self.fetcher,
+                job.column,
+                at,
+                crawl.max_list_pages,
+                max_message_pages=crawl.max_message_pages,
+                max_letters=crawl.max_letters,
+                max_guides=crawl.max_guides,
+                lexicon=self.lexicon,
+                links=self.link_checker(job.sweep_id),
             )
         if facts.needs_browser and self.config.browser.enabled:
             # The browser role renders it and publishes the column result under the same id.
@@ -137,11 +182,16 @@ class CrawlWorker:
 
 async def run(bus: Bus, config: Config, stop: asyncio.Event) -> None:
     """Serve both job kinds until `stop` is set; site jobs get a quarter of the slots."""
-    async with make_fetcher(config) as fetcher:
-        worker = CrawlWorker(bus, config, fetcher)
+    crawl = config.crawl
+    limits = await HostLimits.open(bus.js, crawl.per_host_concurrency, crawl.per_host_rate)
+    link_bucket = await KvLinkCache.bucket(bus.js)
+    prober = LinkProber(limits, config.links.timeout_s, crawl.max_redirects, crawl.user_agent)
+    async with make_fetcher(config, limits) as fetcher, prober:
+        worker = CrawlWorker(bus, config, fetcher, prober, link_bucket)
         site_slots = max(1, config.crawl.workers // 4)
         await asyncio.gather(
             consume(bus, "crawl-site", worker.handle_site, site_slots, stop, log),
             consume(bus, "crawl-column", worker.handle_column, config.crawl.workers, stop, log),
             consume(bus, "crawl-priority", worker.handle_priority, site_slots, stop, log),
         )
+    await limits.close()

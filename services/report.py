@@ -595,5 +595,6 @@ def write_verdicts_jsonl(path: Path, verdicts: list[SiteVerdict], *, level: str 
                 "unmeasured": list(v.verdict.unmeasured),
                 "sweep_id": v.sweep_id,
                 "at": v.at,
+                "links": msgspec.to_builtins(v.links) if v.links else None,
             }
             handle.write(msgspec.json.encode(record) + b"\n")

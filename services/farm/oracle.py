@@ -11,6 +11,7 @@ import functools
 
 from dateutil.relativedelta import relativedelta
 
+from services.farm.content import column_letters
 from services.farm.spec import HOME_FAULTS, UNREADABLE_FAULTS, ColumnSpec, SiteSpec
 
 PASS, FAIL, UNMEASURED = "合格", "不合格", "未能检测"
@@ -18,6 +19,13 @@ PASS, FAIL, UNMEASURED = "合格", "不合格", "未能检测"
 DYNAMIC = "动态要闻"
 NOTICE_POLICY = ("通知公告", "政策文件")
 YEARLY = ("人事", "规划计划")
+INTERACTION = "互动"
+SERVICE = "办事服务"
+# W-V5 (docs/CONTRACT.md): 信访 and 纪检举报 are no consultation channel (limb 1); 在线访谈, 调查征集,
+# 信访 and 纪检举报 lists are not judged for replies (limb 2).
+CHANNEL_EXCLUDE = ("信访", "纪检", "举报")
+LIST_EXCLUDE = ("访谈", "调查", "征集", "信访", "纪检", "举报")
+REPLY_WITHIN = relativedelta(months=3)
 
 
 @functools.lru_cache(maxsize=64)
@@ -99,10 +107,59 @@ def home_not_updated(site: SiteSpec, measured: list[ColumnSpec], at: dt.date) ->
     return not any(c.newest is not None and c.newest >= start for c in level1)
 
 
-def expected(site: SiteSpec, at: dt.date, browser: bool = True) -> dict:
+def is_channel(column: ColumnSpec) -> bool:
+    """A column that is a valid consultation channel (W-V5-1)."""
+    return column.category == INTERACTION and not any(w in column.name for w in CHANNEL_EXCLUDE)
+
+
+def is_judged_desk(column: ColumnSpec) -> bool:
+    """A public 留言 list whose replies W-V5-2 judges."""
+    return (
+        column.desk is not None
+        and column.category == INTERACTION
+        and not any(w in column.name for w in LIST_EXCLUDE)
+    )
+
+
+def reply_late(asked: dt.date, replied: dt.date | None, at: dt.date) -> bool:
+    """W-V5-2 for one dated letter: asked within [T-1y, T] and (答复时间, or T) later than
+    留言时间 + 3 calendar months ("超过": exactly 3 months is in time)."""
+    if not window_starts(at)["1y"] <= asked <= at:
+        return False
+    waited = ((replied or at) - asked).days
+    if waited <= 88 or waited > 92:  # 3 calendar months are 89 to 92 days: no need to count them
+        return waited > 92
+    return (replied or at) > asked + REPLY_WITHIN
+
+
+def reply_limb(site: SiteSpec, at: dt.date, browser: bool = True, seed: int = 0) -> str:
+    """W-V5-2 over the site's judged 留言 lists: "holds" (a late letter in a list that can be
+    read), "unmeasured" (else, when a list cannot be read, shows undated letters, or there is no
+    list with letters at all) or "clear"."""
+    unsure = False
+    lists = 0
+    for column in site.columns:
+        if not is_judged_desk(column) or column.blank_form is not None:
+            continue
+        if unmeasured_reason(column, browser) is not None:
+            unsure = True
+            continue
+        letters = column_letters(site, column, seed, at)
+        lists += bool(letters)
+        for letter in letters:
+            if letter.asked is None:
+                unsure = True
+            elif reply_late(letter.asked, letter.replied, at):
+                return "holds"
+    return "unmeasured" if unsure or not lists else "clear"
+
+
+def expected(site: SiteSpec, at: dt.date, browser: bool = True, seed: int = 0) -> dict:
     """{verdict, findings (sorted veto ids that hold), counts, unmeasured} for the manifest.
 
     `unmeasured` lists what a careful crawler cannot read, as {column (None: home), reason}.
+    W-V5 and W-V6 are judged only on sites whose 互动 and 办事服务 are modelled (site.functions);
+    `seed` is the province's (the letters of the 留言 lists are generated from it).
     """
     if site.home_fault is not None:
         return {
@@ -121,6 +178,10 @@ def expected(site: SiteSpec, at: dt.date, browser: bool = True) -> dict:
         "W-V4-2": counts["long_stale"] >= 10,
         "W-V4-3": counts["blank"] >= 5,
     }
+    if site.functions is not None:
+        holds["W-V5-1"] = not any(is_channel(c) for c in site.columns)
+        holds["W-V5-2"] = reply_limb(site, at, browser, seed) == "holds"
+        holds["W-V6-1"] = not any(c.category == SERVICE for c in site.columns)
     findings = sorted(veto for veto, held in holds.items() if held)
     if findings:
         verdict = FAIL

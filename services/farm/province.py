@@ -10,12 +10,30 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
-from services.farm import faults
+from services.farm import faults, functions
 from services.farm import geography as geo
 from services.farm.catalogue import build_columns
-from services.farm.oracle import FAIL, PASS, expected, unmeasured_reason
+from services.farm.content import column_items, column_letters, guide_missing
+from services.farm.oracle import (
+    CHANNEL_EXCLUDE,
+    FAIL,
+    PASS,
+    expected,
+    is_channel,
+    is_judged_desk,
+    reply_limb,
+    unmeasured_reason,
+)
 from services.farm.plant import BOUNDARY_CASES, DEFECT_PROFILES, PROFILES, plant
-from services.farm.spec import HOSTILE_KINDS, ColumnSpec, Defect, SiteSpec
+from services.farm.render import article_path
+from services.farm.spec import (
+    GUIDE_MISSING_LINE,
+    GUIDE_SHARE_LINE,
+    HOSTILE_KINDS,
+    ColumnSpec,
+    Defect,
+    SiteSpec,
+)
 
 MANIFEST_SCHEMA = "govsweep-farm-manifest/1"
 REGISTRY_HEADERS = ("网站标识码", "网站名称", "首页地址", "地区/部门", "网站类型")
@@ -224,6 +242,11 @@ def generate_province(sites: int, seed: int, at: dt.date) -> Province:
     for order, index in enumerate(faults.link_sites(rng, specs)):
         site_rng = random.Random(f"{seed}:{specs[index].site_id}:links")
         specs[index] = faults.with_links(site_rng, specs[index], every_kind=order == 0)
+    for index, spec in enumerate(specs):
+        specs[index] = functions.furnish(
+            random.Random(f"{seed}:{spec.site_id}:functions"), spec, at
+        )
+    specs = functions.plant_cases(random.Random(f"govsweep-farm:{seed}:functions"), specs, at, seed)
     return Province(seed, at, tuple(specs))
 
 
@@ -262,7 +285,7 @@ class Province:
 
     def expected(self, site: SiteSpec, browser: bool = True) -> dict:
         """Ground truth for a crawler that renders browser-only lists (or, browser=False, not)."""
-        return expected(site, self.at, browser)
+        return expected(site, self.at, browser, self.seed)
 
     def registry_rows(self) -> list[dict[str, str]]:
         """The registry as a province exports it (全国政府网站信息报送系统 columns)."""
@@ -331,8 +354,85 @@ class Province:
                 else {"kind": d.kind, "detail": d.detail}
                 for d in site.defects
             ],
+            "interaction": self._interaction(site, origin),
+            "service": self._service(site, origin),
             "expected": self.expected(site),
             "expected_without_browser": self.expected(site, browser=False),
+        }
+
+    def _interaction(self, site: SiteSpec, origin: str) -> dict | None:
+        """W-V5 ground truth: the channel, every letter of the judged 留言 lists (and, apart, of the
+        excluded ones), and what limb 2 comes to for a crawler that renders script-built lists."""
+        if site.functions is None:
+            return None
+        judged, excluded = [], []
+        for column in site.columns:
+            if column.desk is None:
+                continue
+            letters = [
+                {
+                    "column": column.name,
+                    "url": origin + article_path(site, column, item),
+                    "asked": letter.asked.isoformat() if letter.asked else None,
+                    "replied": letter.replied.isoformat() if letter.replied else None,
+                    "answered": letter.answered,
+                    "dated": letter.asked is not None,
+                    "dates_on": None
+                    if letter.asked is None
+                    else ("detail" if column.desk == "detail" else "list"),
+                    "planted": letter.planted,
+                }
+                for letter, item in zip(
+                    column_letters(site, column, self.seed, self.at),
+                    column_items(site, column, self.seed, self.at),
+                    strict=True,
+                )
+            ]
+            (judged if is_judged_desk(column) else excluded).extend(letters)
+        return {
+            "channel": any(is_channel(c) for c in site.columns),
+            "lists": [
+                {"column": c.name, "layout": c.desk} for c in site.columns if is_judged_desk(c)
+            ],
+            "excluded_lists": [
+                {"column": c.name, "layout": c.desk}
+                for c in site.columns
+                if (c.desk or c.category == "互动" or any(w in c.name for w in CHANNEL_EXCLUDE))
+                and not is_judged_desk(c)
+            ],
+            "messages": judged,
+            "excluded_messages": excluded,
+            "expected_limb2": reply_limb(site, self.at, True, self.seed),
+            "expected_limb2_without_browser": reply_limb(site, self.at, False, self.seed),
+        }
+
+    def _service(self, site: SiteSpec, origin: str) -> dict | None:
+        """W-V6 ground truth: the entry, and every 办事指南 with the element types it leaves out
+        (limb 2 is an observation: its lines are [M], see spec.GUIDE_MISSING_LINE)."""
+        if site.functions is None:
+            return None
+        entries = [c for c in site.columns if c.category == "办事服务"]
+        guides = []
+        for column in entries:
+            missing = guide_missing(site, column, self.seed)
+            items = column_items(site, column, self.seed, self.at) if missing else []
+            guides += [
+                {
+                    "column": column.name,
+                    "url": origin + article_path(site, column, item),
+                    "title": item.title,
+                    "missing": list(gaps),
+                }
+                for item, gaps in zip(items, missing, strict=True)
+            ]
+        failing = sum(len(g["missing"]) >= GUIDE_MISSING_LINE for g in guides)
+        return {
+            "entry": bool(entries),
+            "columns": [c.name for c in entries],
+            "guides": guides,
+            "sampled": len(guides),
+            "missing_5_or_more": failing,
+            "observation": failing / len(guides) >= GUIDE_SHARE_LINE if guides else None,
         }
 
 

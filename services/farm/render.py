@@ -12,8 +12,16 @@ import zlib
 from urllib.parse import quote
 
 from services.farm import scripts
-from services.farm.content import Item, column_items
-from services.farm.spec import OUTSIDE_HOSTS, ColumnSpec, SiteSpec
+from services.farm.content import (
+    Item,
+    Letter,
+    column_items,
+    column_letters,
+    guide_missing,
+    local_department,
+    place_of,
+)
+from services.farm.spec import GUIDE_ELEMENTS, OUTSIDE_HOSTS, ColumnSpec, Functions, SiteSpec
 
 _WEEKDAYS = "一二三四五六日"
 _DIGITS = "〇一二三四五六七八九"
@@ -24,6 +32,35 @@ DEEP_NESTING = 2000  # unclosed <div><font> pairs around a deep_html list
 # Stands in a title of a bad_charset_bytes column; the server swaps it for bytes invalid in the
 # page's charset after encoding (ASCII, so it encodes the same in every charset).
 BAD_BYTES_MARK = "~bad-bytes~"
+# Column headings of a 留言 table (Functions.header picks one); without dates when the site shows none.
+DESK_HEADERS = (
+    ("序号", "留言标题", "留言人", "留言时间", "答复时间", "办理状态"),
+    ("信件标题", "来信时间", "回复时间", "状态"),
+    ("标题", "留言日期", "答复日期"),
+)
+_ASKED_HEADS = ("留言时间", "来信时间", "留言日期")
+_REPLIED_HEADS = ("答复时间", "回复时间", "答复日期")
+# How some sites name the 办事指南 element types (Functions.synonyms).
+GUIDE_SYNONYMS = {
+    "设定依据": "法定依据",
+    "申请条件": "受理条件",
+    "办理材料": "申报材料",
+    "办理地点": "受理地点",
+    "办理机构": "实施主体",
+    "办理时间": "受理时间",
+    "联系电话": "咨询电话",
+    "办理流程": "办理程序",
+}
+_LAWS = (
+    "《中华人民共和国行政许可法》",
+    "《中华人民共和国社会保险法》",
+    "《贵州省优化营商环境条例》",
+    "《社会救助暂行办法》",
+    "《中华人民共和国食品安全法》",
+)
+_STYLE = Functions(
+    "iso", ("已回复", "未回复"), 0, True, "table", "table", False
+)  # unmodelled sites
 
 
 def chinese_number(n: int) -> str:
@@ -188,6 +225,12 @@ class SitePages:
         if not 0 <= number < len(items):
             return None
         item = items[number]
+        if column.desk is not None:
+            return self._letter(
+                column, column_letters(self.site, column, self.seed, self.at)[number]
+            )
+        if column.guides:
+            return self._guide(column, item)
         title = html.escape(item.title)
         meta = {"ArticleTitle": item.title, "ContentSource": self.site.unit}
         info = f"<span>来源:{self.site.unit}</span>"
@@ -215,6 +258,186 @@ class SitePages:
             f'<div class="content TRS_Editor">{body}</div></div></div>'
         )
         return self._page(f"{item.title}_{self.site.name}", main, meta)
+
+    def _letter(self, column: ColumnSpec, letter: Letter) -> str:
+        """The page of one 留言: the question, then the answer (or that there is none yet)."""
+        style = self._style
+        title = html.escape(letter.title)
+        word = style.words[0] if letter.answered else style.words[1]
+        asked = self._letter_date(letter.asked, letter.asked_time, True)
+        replied = self._letter_date(letter.replied, letter.replied_time, True)
+        if style.letter == "table":
+            rows = [f'<tr><th>信件标题</th><td colspan="3">{title}</td></tr>']
+            if asked:
+                rows.append(
+                    f"<tr><th>留言人</th><td>{letter.writer}</td><th>留言时间</th><td>{asked}</td></tr>"
+                )
+            else:
+                rows.append(f'<tr><th>留言人</th><td colspan="3">{letter.writer}</td></tr>')
+            rows.append(f'<tr><th>留言内容</th><td colspan="3">{letter.question}</td></tr>')
+            rows.append(f'<tr><th>办理状态</th><td colspan="3">{word}</td></tr>')
+            if letter.answered:
+                office = html.escape(letter.office)
+                if replied:
+                    rows.append(
+                        f"<tr><th>答复单位</th><td>{office}</td>"
+                        f"<th>答复时间</th><td>{replied}</td></tr>"
+                    )
+                else:
+                    rows.append(f'<tr><th>答复单位</th><td colspan="3">{office}</td></tr>')
+                rows.append(f'<tr><th>答复内容</th><td colspan="3">{letter.answer}</td></tr>')
+            body = f'<table class="xj-table" border="1">{"".join(rows)}</table>'
+        else:
+            when = f"<span>留言时间：{asked}</span>" if asked else ""
+            body = (
+                f'<div class="ask"><p class="info"><span>来信人：{letter.writer}</span>{when}'
+                f"<span>办理状态：{word}</span></p>"
+                f'<div class="text"><b>留言内容：</b>{letter.question}</div></div>'
+            )
+            if letter.answered:
+                when = f"<span>答复时间：{replied}</span>" if replied else ""
+                body += (
+                    f'<div class="reply"><p class="info"><span>答复单位：'
+                    f"{html.escape(letter.office)}</span>{when}</p>"
+                    f'<div class="text"><b>答复内容：</b>{letter.answer}</div></div>'
+                )
+            else:
+                body += (
+                    '<div class="reply"><p class="state">暂未答复</p>'
+                    "<p>您的留言已收到，相关部门正在办理，请耐心等待。</p></div>"
+                )
+        main = (
+            f'<div class="main"><div class="letter-detail"><h1 class="title">{title}</h1>'
+            f"{body}</div></div>"
+        )
+        return self._page(f"{letter.title}_{self.site.name}", main, {"ArticleTitle": letter.title})
+
+    def _guide(self, column: ColumnSpec, item: Item) -> str:
+        """A 办事指南: its element types as table rows, numbered headings or terms, less the ones
+        this guide leaves out."""
+        style = self._style
+        left_out = guide_missing(self.site, column, self.seed)[item.number]
+        service = item.title.removesuffix("办事指南")
+        place = place_of(self.site)
+        values = {
+            "事项名称": service,
+            "设定依据": f"{_LAWS[item.number % len(_LAWS)]}及相关规定",
+            "申请条件": "1.具有完全民事行为能力的申请人；2.申请事项属于本机关职权范围；"
+            "3.申请材料齐全、符合法定形式。",
+            "办理材料": f"1.申请人居民身份证原件及复印件1份；2.《{service}申请表》1份；"
+            "3.其他相关证明材料。",
+            "办理地点": f"{place}政务服务中心一楼{item.number % 20 + 1}号综合受理窗口",
+            "办理机构": local_department(self.site, item.number),
+            "收费标准": "不收费",
+            "办理时间": "周一至周五 上午9:00—12:00，下午13:00—17:00（法定节假日除外）",
+            "联系电话": f"0851-{(self.site.index * 7919 + item.number) % 9000000 + 1000000}",
+            "办理流程": "申请人提交材料→窗口受理→审查→作出决定→办结送达",
+        }
+        shown = [
+            (GUIDE_SYNONYMS.get(e, e) if style.synonyms else e, values[e])
+            for e in GUIDE_ELEMENTS
+            if e not in left_out
+        ]
+        if style.guide_markup == "table":
+            rows = "".join(f"<tr><th>{k}</th><td>{html.escape(v)}</td></tr>" for k, v in shown)
+            body = f'<table class="bszn-table"><tbody>{rows}</tbody></table>'
+        elif style.guide_markup == "headings":
+            body = "".join(
+                f"<h4>{chinese_number(n)}、{k}</h4><p>{html.escape(v)}</p>"
+                for n, (k, v) in enumerate(shown, 1)
+            )
+            body = f'<div class="bszn-content">{body}</div>'
+        else:
+            body = "".join(f"<dt>{k}：</dt><dd>{html.escape(v)}</dd>" for k, v in shown)
+            body = f'<dl class="guide-item">{body}</dl>'
+        info = f"<span>来源:{self.site.unit}</span>"
+        if item.date is not None:
+            info = f"<span>发布时间:{item.date.isoformat()} {item.time:%H:%M}</span>" + info
+        main = (
+            f'<div class="main"><div class="article bszn"><h1 class="title">'
+            f'{html.escape(item.title)}</h1><div class="info">{info}</div>{body}</div></div>'
+        )
+        return self._page(f"{item.title}_{self.site.name}", main, {"ArticleTitle": item.title})
+
+    @property
+    def _style(self) -> Functions:
+        return self.site.functions or _STYLE
+
+    def _letter_date(self, date: dt.date | None, time: dt.time, with_time: bool) -> str:
+        """A 留言时间 / 答复时间 as the site's 互动 platform prints it ("" when there is none)."""
+        if date is None:
+            return ""
+        form = self._style.date_form
+        if form == "cn":
+            return f"{date.year}年{date.month}月{date.day}日"
+        if form == "datetime" and with_time:
+            return f"{date.isoformat()} {time:%H:%M:%S}"
+        return date.isoformat()
+
+    def _desk_list(self, column: ColumnSpec, items: list[Item], link) -> str:
+        """A page of a 留言 list in the column's layout (DESK_LAYOUTS)."""
+        style = self._style
+        letters = column_letters(self.site, column, self.seed, self.at)
+        dated = column.desk != "detail" and not column.undated
+
+        def word(letter: Letter) -> str:
+            return style.words[0] if letter.answered else style.words[1]
+
+        if column.desk == "table":
+            heads = DESK_HEADERS[style.header % len(DESK_HEADERS)]
+            if not dated:
+                heads = tuple(h for h in heads if "时间" not in h and "日期" not in h)
+            rows = []
+            for it in items:
+                letter = letters[it.number]
+                cells = []
+                for head in heads:
+                    if head == "序号":
+                        cells.append(str(it.number + 1))
+                    elif head in ("留言标题", "信件标题", "标题"):
+                        cells.append(link(it))
+                    elif head == "留言人":
+                        cells.append(letter.writer)
+                    elif head in _ASKED_HEADS:
+                        cells.append(
+                            self._letter_date(letter.asked, letter.asked_time, "时间" in head)
+                        )
+                    elif head in _REPLIED_HEADS:
+                        when = self._letter_date(
+                            letter.replied, letter.replied_time, "时间" in head
+                        )
+                        no_status = not any("状态" in h for h in heads)
+                        cells.append(when or (word(letter) if no_status else ""))
+                    else:
+                        cells.append(word(letter))
+                rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+            head_row = "".join(f"<th>{h}</th>" for h in heads)
+            return f'<table class="xj-list"><tr>{head_row}</tr>{"".join(rows)}</table>'
+        if column.desk == "status" and style.labelled:
+            entries = []
+            for it in items:
+                letter = letters[it.number]
+                asked = self._letter_date(letter.asked, letter.asked_time, False) if dated else ""
+                when = f"<span>留言时间：{asked}</span>" if asked else ""
+                entries.append(
+                    f'<div class="xj-item">{link(it)}<p class="xj-info">'
+                    f"<span>留言人：{letter.writer}</span>{when}"
+                    f"<span>办理状态：{word(letter)}</span></p></div>"
+                )
+            return f'<div class="xj-list">{"".join(entries)}</div>'
+        if column.desk == "status":
+            entries = []
+            for it in items:
+                letter = letters[it.number]
+                asked = self._letter_date(letter.asked, letter.asked_time, False) if dated else ""
+                when = f'<span class="rq">{asked}</span>' if asked else ""
+                entries.append(f'<li><span class="zt">[{word(letter)}]</span>{link(it)}{when}</li>')
+            return f'<ul class="xj-list">{"".join(entries)}</ul>'
+        entries = [
+            f'<li>{link(it)}<span class="name">来信人：{letters[it.number].writer}</span></li>'
+            for it in items
+        ]
+        return f'<ul class="xj-list">{"".join(entries)}</ul>'
 
     def sitemap(self) -> str:
         groups = []
@@ -331,6 +554,8 @@ class SitePages:
                 t = t[:4] + BAD_BYTES_MARK + t[4:]
             return f'<a href="{path}" title="{t}" target="_blank">{t}</a>'
 
+        if column.desk is not None:
+            return self._desk_list(column, items, link)
         if site.family == "table":
             rows = "".join(
                 f"<tr><td>{link(it)}</td><td>{self._bare_date(it)}</td></tr>" for it in items

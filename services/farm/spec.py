@@ -54,7 +54,53 @@ DEFECT_KINDS = (
     "slow_site",  # every page answers late, the home page most (still within 15 s)
     "broken_link",  # a link to a 404/410/500/WAF page or to a dead or silent outside host
     *HOSTILE_KINDS,
+    # part D: 互动 (W-V5) and 办事服务 (W-V6), each on an otherwise clean site
+    "no_channel",  # no 互动 column at all, only 信访 / 纪检举报 (W-V5-1)
+    "reply_late",  # a valid 留言 answered, or unanswered at T, past 3 months (W-V5-2; REPLY_CASES)
+    "reply_boundary",  # a 留言 at a W-V5-2 edge that does not make the veto (REPLY_CASES)
+    "messages_undated",  # a 留言 list whose messages show no date anywhere (limb 2 unmeasured)
+    "excluded_desk",  # a 网上信访 list with an overdue 留言: excluded from W-V5-2, not a veto
+    "no_service",  # no 办事服务 column or entry at all (W-V6-1)
+    "guides_incomplete",  # 办事指南 missing element types (W-V6-2, an observation; GUIDE_CASES)
 )
+
+# Layouts of a public 留言 list (互动 columns): a table with 留言时间 and 答复时间 columns; items with
+# the 留言时间 and a status word (已办结 / 未回复), the 答复时间 only on the letter's page; items with
+# a title only, every date on the letter's page.
+DESK_LAYOUTS = ("table", "status", "detail")
+
+# W-V5-2 cases planted on otherwise clean sites: (holds?, how the planted 留言 is dated).
+REPLY_CASES: dict[str, tuple[bool, str]] = {
+    "pending_old": (True, "unanswered, asked 4 to 11 months before T"),
+    "reply_past_3mo": (True, "answered 3 calendar months and 1 day after it was asked"),
+    "pending_past_3mo": (True, "unanswered, the last 留言时间 whose 3 months end before T"),
+    "pending_at_1y": (True, "unanswered, asked exactly T-1y (inside the window)"),
+    "reply_at_3mo": (False, "answered exactly 3 calendar months after it was asked"),
+    "pending_at_3mo": (False, "unanswered, the first 留言时间 whose 3 months reach T"),
+    "pending_young": (False, "unanswered, asked about 2 months before T"),
+    "pending_past_1y": (False, "unanswered, asked T-1y-1d (outside the window)"),
+    "late_outside_1y": (False, "asked T-1y-1d, answered 4 months later (outside the window)"),
+}
+# W-V6-2 cases (an observation while the rule is not enforced): (guides, how many miss how many types).
+GUIDE_CASES: dict[str, tuple[int, tuple[int, ...]]] = {
+    "share_at_10pct": (10, (5,)),  # 1 of 10 guides misses 5 types: 10 %, the line (crossed)
+    "share_below_10pct": (11, (6,)),  # 1 of 11 guides misses 6 types: 9.1 %, below the line
+    "missing_4": (10, (4, 4, 4)),  # 3 of 10 guides miss 4 types: none counts
+}
+GUIDE_ELEMENTS = (
+    "事项名称",
+    "设定依据",
+    "申请条件",
+    "办理材料",
+    "办理地点",
+    "办理机构",
+    "收费标准",
+    "办理时间",
+    "联系电话",
+    "办理流程",
+)
+GUIDE_MISSING_LINE = 5  # a guide missing this many element types or more "fails" ([M])
+GUIDE_SHARE_LINE = 0.1  # ... and the observation holds when failing guides are this share ([M])
 
 BROWSER_HOWS = ("inline_json", "ajax", "iframe")
 
@@ -92,10 +138,28 @@ class ColumnSpec(msgspec.Struct, frozen=True):
     newest: dt.date | None = None  # date of the newest item; None when blank or undated
     items: int = 0
     blank_form: str | None = None  # one of BLANK_FORMS when the column is blank
-    undated: bool = False  # items carry no date anywhere (list or article)
+    undated: bool = False  # items carry no date anywhere (list or article; a "detail" 留言 list:
+    # no date on the list, its letters' pages are dated)
     on_home: bool = False  # the home page shows a block with this column's latest items
     browser: str | None = None  # one of BROWSER_HOWS when only a browser can read the list
     fault: str | None = None  # a key of UNREADABLE_FAULTS, or a measured hostile kind
+    desk: str | None = None  # one of DESK_LAYOUTS when the items are public 留言 (letters)
+    planted: tuple[tuple[dt.date, dt.date | None], ...] = ()  # letters (asked, answered or None)
+    guides: bool = False  # the items are 办事指南 pages
+    gaps: tuple[tuple[int, int], ...] = ()  # guides (item number, element types missing) planted
+
+
+class Functions(msgspec.Struct, frozen=True):
+    """How a site's 互动 platform and 办事指南 pages look. A site without it (hand-built specs) has
+    its 互动 and 办事服务 unmodelled: the oracle does not judge W-V5 and W-V6 there."""
+
+    date_form: str  # iso (2024-03-05), datetime (2024-03-05 10:23:11), cn (2024年3月5日)
+    words: tuple[str, str]  # the status shown for an answered / a not yet answered 留言
+    header: int  # which column headings a 留言 table uses (render.DESK_HEADERS)
+    labelled: bool  # status lists label the 留言时间 (else a bare date)
+    letter: str  # the letter page: "table" (a form-like table) or "blocks" (question, answer)
+    guide_markup: str  # 办事指南 pages: "table" rows, "headings" (一、事项名称), "dl" terms
+    synonyms: bool  # guides name elements as 受理条件, 申报材料, 咨询电话, 法定依据 …
 
 
 class Defect(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -153,3 +217,4 @@ class SiteSpec(msgspec.Struct, frozen=True):
     flaky_every: int = 0  # the home page fails on every n-th request (0: never)
     slow_ms: tuple[int, int] = (0, 0)  # delay of the home page, of every other page
     links: tuple[LinkFault, ...] = ()  # failing links shown on the home page
+    functions: Functions | None = None  # 互动 and 办事服务 modelled (W-V5, W-V6 judged)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from services.commands import run_sweep
-from services.config import Config
+from services.config import Config, for_loopback_farm
 from services.farm.province import generate_province
 from services.farm.server import FarmServer
 from services.registry import load_registry
@@ -37,7 +37,7 @@ async def test_province_sweep_equals_manifest(tmp_path: Path) -> None:
     async with FarmServer(province):
         province.write_registry_csv(tmp_path / "registry.csv")
         manifest = province.manifest()
-        config = Config(state_dir=str(tmp_path / "state"), metrics_port=-1)
+        config = for_loopback_farm(Config(state_dir=str(tmp_path / "state"), metrics_port=-1))
         _, verdicts = await run_sweep(
             config, load_registry(tmp_path / "registry.csv"), AT, quarter_of(AT), timeout=900
         )

@@ -19,7 +19,7 @@ from checkers.model import FAIL, PASS
 from services.bus import SUBJECT_VERDICT, Bus, EmbeddedServer
 from services.cli import UsageError
 from services.commands import run_sweep
-from services.config import BrowserConfig, Config
+from services.config import BrowserConfig, Config, for_loopback_farm
 from services.farm.province import generate_province
 from services.farm.server import FarmServer
 from services.recheck import RecheckRequest, recheck_job, remember_sites
@@ -157,11 +157,13 @@ async def test_fixed_site_rechecked_by_a_plain_client_changes_verdict_and_report
     province = generate_province(6, 7, today)
     server = EmbeddedServer(tmp_path)
     await server.start()
-    config = Config(
-        nats_url=server.url,
-        state_dir=str(tmp_path / "state"),
-        metrics_port=-1,
-        browser=BrowserConfig(enabled=False),  # no Chromium needed: such columns are unmeasured
+    config = for_loopback_farm(
+        Config(
+            nats_url=server.url,
+            state_dir=str(tmp_path / "state"),
+            metrics_port=-1,
+            browser=BrowserConfig(enabled=False),  # no Chromium needed: such columns are unmeasured
+        )
     )
     try:
         async with FarmServer(province) as farm, Runtime(config) as rt:

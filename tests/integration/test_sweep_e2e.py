@@ -18,7 +18,7 @@ from prometheus_client import REGISTRY
 
 from services.bus import EmbeddedServer
 from services.commands import compare_with_manifest, run_sweep, write_reports
-from services.config import Config
+from services.config import LOOPBACK_FARM_ENV, Config, for_loopback_farm
 from services.farm.province import generate_province
 from services.farm.server import FarmServer
 from services.registry import load_registry
@@ -43,7 +43,7 @@ async def test_sweep_matches_ground_truth(tmp_path: Path) -> None:
     async with FarmServer(province):
         province.write_registry_csv(tmp_path / "registry.csv")
         manifest = province.manifest()
-        config = Config(state_dir=str(tmp_path / "state"), metrics_port=-1)
+        config = for_loopback_farm(Config(state_dir=str(tmp_path / "state"), metrics_port=-1))
         sites = load_registry(tmp_path / "registry.csv")
         _, verdicts = await run_sweep(config, sites, AT, quarter_of(AT), timeout=240)
 
@@ -109,13 +109,18 @@ async def test_roles_as_separate_processes_give_the_same_report(tmp_path: Path) 
         province.write_registry_csv(registry)
 
         # Reference: the embedded, single-process run.
-        config = Config(state_dir=str(tmp_path / "embedded"), metrics_port=-1)
+        config = for_loopback_farm(Config(state_dir=str(tmp_path / "embedded"), metrics_port=-1))
         _, reference = await run_sweep(config, load_registry(registry), AT, quarter_of(AT), 240)
         write_reports(tmp_path / "ref", AT, quarter_of(AT), reference)
 
         server = EmbeddedServer(tmp_path / "shared-nats")
         await server.start()
-        env = {**os.environ, "GOVSWEEP_NATS_URL": server.url, "GOVSWEEP_METRICS_PORT": "-1"}
+        env = {
+            **os.environ,
+            **LOOPBACK_FARM_ENV,
+            "GOVSWEEP_NATS_URL": server.url,
+            "GOVSWEEP_METRICS_PORT": "-1",
+        }
         roles = []
         try:
             for role in ("crawler", "checker", "aggregator"):

@@ -1,0 +1,241 @@
+"""Politeness across processes: two crawler OS processes against one slow loopback host.
+
+The host records, as requests arrive, how many are in flight and when each came; the test checks
+that neither the concurrency nor the request rate ever went past the limits. The same run with
+per-process politeness (crawler.politeness.Politeness) is the control: it must go past them, or
+the measurement proves nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from pathlib import Path
+
+import msgspec
+import pytest
+from aiohttp import web
+
+from services.bus import Bus, EmbeddedServer
+from services.host_limits import HostLimits, HostState, _key
+
+pytestmark = pytest.mark.integration
+
+CONCURRENCY = 2
+RATE = 5.0  # requests per second
+JITTER_S = 0.1  # arrival times at the server wobble by loopback and scheduling delays
+PER_PROCESS = 12  # 6 pages (Fetcher, slow) + 6 links (LinkProber, fast) in each process
+ROOT = Path(__file__).resolve().parents[2]
+
+# One crawler process: pages through a Fetcher and links through a LinkProber, both behind the
+# same gate: the shared HostLimits, or (control) a Politeness of its own.
+WORKER = """
+import asyncio, sys
+from crawler.fetch import Fetcher
+from crawler.links import LinkProber
+from crawler.politeness import Politeness
+from services.bus import Bus
+from services.host_limits import HostLimits
+
+async def main(base, nats_url, mode, n, concurrency, rate):
+    n, concurrency, rate = int(n), int(concurrency), float(rate)
+    bus = await Bus.connect(nats_url)
+    if mode == "shared":
+        gate = await HostLimits.open(bus.js, concurrency=concurrency, rate=rate)
+    else:
+        gate = Politeness(concurrency, rate)
+    async with Fetcher(gate, timeout_s=10) as pages, LinkProber(gate, timeout_s=10) as links:
+        print("ready", flush=True)
+        await asyncio.sleep(float(sys.stdin.readline()) - __import__("time").time())
+        results = await asyncio.gather(
+            *(pages.get(f"{base}/slow/{i}") for i in range(n // 2)),
+            *(links.check(f"{base}/fast/{i}") for i in range(n // 2)),
+        )
+    if mode == "shared":
+        await gate.close()
+    await bus.close()
+    ok = sum(1 for r in results if (getattr(r, "result", r)).error is None)
+    print("ok", ok, flush=True)
+
+asyncio.run(main(*sys.argv[1:]))
+"""
+
+
+class SlowHost:
+    """Counts requests in flight and records arrival times."""
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.arrivals: list[float] = []
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.arrivals.append(time.monotonic())
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(0.5 if request.path.startswith("/slow/") else 0.05)
+        finally:
+            self.in_flight -= 1
+        return web.Response(text="<html><body>慢</body></html>", content_type="text/html")
+
+    def most_in_window(self, seconds: float) -> int:
+        """The most arrivals within any window of `seconds`."""
+        times = sorted(self.arrivals)
+        most, first = 0, 0
+        for last, t in enumerate(times):
+            while t - times[first] >= seconds:
+                first += 1
+            most = max(most, last - first + 1)
+        return most
+
+
+@pytest.fixture
+async def nats_url(tmp_path: Path):
+    server = EmbeddedServer(tmp_path)
+    await server.start()
+    yield server.url
+    await server.stop()
+
+
+@pytest.fixture
+async def host():
+    state = SlowHost()
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", state.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    yield state, f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+async def _two_crawlers(base: str, nats_url: str, mode: str) -> list[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    args = [base, nats_url, mode, str(PER_PROCESS), str(CONCURRENCY), str(RATE)]
+    procs = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            WORKER,
+            *args,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            env=env,
+            cwd=ROOT,
+        )
+        for _ in range(2)
+    ]
+    try:
+        for proc in procs:  # both up before either starts: they really run side by side
+            assert await asyncio.wait_for(proc.stdout.readline(), 30) == b"ready\n"
+        go = f"{time.time() + 0.2}\n".encode()
+        outputs = await asyncio.wait_for(
+            asyncio.gather(*(proc.communicate(go) for proc in procs)), 60
+        )
+    finally:
+        for proc in procs:
+            if proc.returncode is None:
+                proc.kill()
+    return [out.decode().strip() for out, _ in outputs]
+
+
+async def test_two_processes_stay_within_the_host_limits(host, nats_url: str) -> None:
+    state, base = host
+    outputs = await _two_crawlers(base, nats_url, "shared")
+    assert outputs == [f"ok {PER_PROCESS}"] * 2
+    assert len(state.arrivals) == 2 * PER_PROCESS  # a page is one GET, a link one HEAD
+    assert state.max_in_flight == CONCURRENCY
+    assert state.most_in_window(1.0 - JITTER_S) <= RATE
+
+
+async def test_control_per_process_politeness_goes_past_the_limits(host, nats_url) -> None:
+    state, base = host
+    outputs = await _two_crawlers(base, nats_url, "local")
+    assert outputs == [f"ok {PER_PROCESS}"] * 2
+    assert state.max_in_flight > CONCURRENCY
+    assert state.most_in_window(1.0 - JITTER_S) > RATE
+
+
+async def test_back_off_is_shared_and_success_does_not_speed_up(nats_url: str) -> None:
+    bus = await Bus.connect(nats_url)
+    try:
+        first = await HostLimits.open(bus.js, concurrency=2, rate=10.0)
+        second = await HostLimits.open(bus.js, concurrency=2, rate=10.0)
+        host = "http://127.0.0.1:9"
+        async with second.slot(host):
+            pass
+        first.slow_down(host, 1.0)  # a 429 with Retry-After: 1 seen by one worker …
+        await first.close()
+        started = time.monotonic()
+        async with second.slot(host):  # … holds the other back
+            waited = time.monotonic() - started
+        assert 0.9 <= waited < 1.5
+        first.slow_down(host, None)  # every 429/503, from any worker, doubles the back-off
+        second.slow_down(host, None)
+        await asyncio.gather(first.close(), second.close())
+        state = msgspec.json.decode((await first.kv.get(_key(host))).value, type=HostState)
+        assert state.backoff_s == 4.0  # 1 s, 2 s, 4 s
+        first.succeeded(host)
+        await first.close()
+        state = msgspec.json.decode((await first.kv.get(_key(host))).value, type=HostState)
+        assert state.backoff_s == 0.0
+        # Successes never raise the rate: requests still start 1/rate apart.
+        other = "http://127.0.0.1:10"
+        started = time.monotonic()
+        for _ in range(6):
+            async with second.slot(other):
+                second.succeeded(other)
+        assert time.monotonic() - started >= 0.5 - JITTER_S
+    finally:
+        await bus.close()
+
+
+HOLDER = """
+import asyncio, sys
+from services.bus import Bus
+from services.host_limits import HostLimits
+
+async def main(nats_url):
+    bus = await Bus.connect(nats_url)
+    limits = await HostLimits.open(bus.js, concurrency=1, rate=100.0, lease_ttl_s=1.0)
+    async with limits.slot("http://127.0.0.1:9"):
+        print("held", flush=True)
+        await asyncio.sleep(60)
+
+asyncio.run(main(sys.argv[1]))
+"""
+
+
+async def test_a_dead_workers_slot_lapses(nats_url: str) -> None:
+    holder = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        HOLDER,
+        nats_url,
+        stdout=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+    )
+    bus = await Bus.connect(nats_url)
+    try:
+        assert await asyncio.wait_for(holder.stdout.readline(), 30) == b"held\n"
+        limits = await HostLimits.open(bus.js, concurrency=1, rate=100.0, max_wait_s=1.5)
+        with pytest.raises(TimeoutError, match="no request slot"):
+            async with limits.slot("http://127.0.0.1:9"):
+                pass  # the live holder renews its 1 s lease: no slot in 1.5 s
+        holder.kill()  # the worker dies holding the slot
+        await holder.wait()
+        killed = time.monotonic()
+        limits.max_wait_s = 5.0
+        async with limits.slot("http://127.0.0.1:9"):
+            lapsed = time.monotonic() - killed
+        assert lapsed <= 1.5  # within the lease's TTL (1 s) of its last renewal
+    finally:
+        if holder.returncode is None:
+            holder.kill()
+        await bus.close()
