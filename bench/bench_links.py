@@ -26,8 +26,8 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from crawler.links import Gate, LinkChecker, LinkProber, MemoryLinkCache
-from crawler.politeness import Politeness
+from crawler.links import LinkChecker, LinkProber, MemoryLinkCache
+from crawler.politeness import Gate, Politeness
 from services.bus import Bus, EmbeddedServer
 from services.host_limits import HostLimits
 

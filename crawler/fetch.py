@@ -107,7 +107,7 @@ class Fetcher:
                         status = resp.status
                         final_url = str(resp.url)
                         content_type = resp.headers.get("Content-Type")
-                        retry_after = _seconds(resp.headers.get("Retry-After"))
+                        retry_after = retry_after_seconds(resp.headers.get("Retry-After"))
                         data = await self._read_capped(resp)
                         if data is None:
                             error = "too_large"
@@ -154,7 +154,7 @@ class Fetcher:
         return b"".join(chunks)
 
 
-def _seconds(retry_after: str | None) -> float | None:
+def retry_after_seconds(retry_after: str | None) -> float | None:
     """Retry-After in seconds (the HTTP-date form is rare on these sites and read as absent)."""
     try:
         return min(MAX_RETRY_AFTER_S, max(0.0, float(retry_after))) if retry_after else None

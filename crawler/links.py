@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable
-from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -22,8 +21,9 @@ from urllib.parse import urlsplit
 import aiohttp
 import msgspec
 
-from crawler.fetch import WAF_MARKERS, WAF_STATUSES, _seconds, origin
+from crawler.fetch import WAF_MARKERS, WAF_STATUSES, origin, retry_after_seconds
 from crawler.model import ColumnFacts, FetchResult, HomeFacts, LinkStatus, LinkSummary
+from crawler.politeness import Gate
 
 OK, BROKEN, BLOCKED, TIMEOUT, UNKNOWN = "ok", "broken", "blocked", "timeout", "unknown"
 
@@ -32,17 +32,6 @@ BLOCKED_STATUSES = frozenset({403, 429, *WAF_STATUSES})
 PEEK_BYTES = 4096  # of a 403 body, to see a WAF wall; no other body is read (attachments)
 UNREACHABLE = frozenset({"refused", "dns", "timeout"})  # HEAD failed before HTTP: GET would too
 MAX_PAGES_LISTED = 5  # pages named per link in a summary
-
-
-class Gate(Protocol):
-    """What link checks need of the per-host politeness (crawler.politeness.Politeness or
-    services.host_limits.HostLimits)."""
-
-    def slot(self, host: str) -> AbstractAsyncContextManager[None]: ...
-
-    def slow_down(self, host: str, retry_after_s: float | None) -> float: ...
-
-    def succeeded(self, host: str) -> None: ...
 
 
 class Prober(Protocol):
@@ -159,7 +148,7 @@ class LinkProber:
                         method, url, allow_redirects=True, max_redirects=self.max_redirects
                     ) as resp:
                         status, final_url = resp.status, str(resp.url)
-                        retry_after = _seconds(resp.headers.get("Retry-After"))
+                        retry_after = retry_after_seconds(resp.headers.get("Retry-After"))
                         # Only a 403's body is read (a little), to tell a WAF wall in evidence.
                         peek = await resp.content.read(PEEK_BYTES) if status == 403 else b""
                         if status in WAF_STATUSES or any(m in peek for m in WAF_MARKERS):

@@ -5,11 +5,23 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Protocol
 
 from asyncio_throttle import Throttler
 
 MAX_BACKOFF_S = 60.0
+
+
+class Gate(Protocol):
+    """Per-host admission as fetchers, link probes and the browser use it: this module's
+    Politeness inside one process, or services.host_limits.HostLimits across every process."""
+
+    def slot(self, host: str) -> AbstractAsyncContextManager[None]: ...
+
+    def slow_down(self, host: str, retry_after_s: float | None) -> float: ...
+
+    def succeeded(self, host: str) -> None: ...
 
 
 class HostGate:

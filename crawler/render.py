@@ -32,6 +32,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from crawler.extract import extract_page
 from crawler.listpage import BLANK_MARKERS, newest
 from crawler.model import ColumnFacts, ColumnRef, FetchResult
+from crawler.politeness import Gate
 
 DEFAULT_EXECUTABLE = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -151,6 +152,7 @@ class BrowserPool:
         max_bytes: int = 5_000_000,
         user_agent: str | None = None,
         on_render: Callable[[str, float], None] | None = None,
+        gate: Gate | None = None,
     ) -> None:
         if contexts < 1 or recycle_after < 1 or page_timeout_s <= 0 or max_bytes < 1:
             raise ValueError(
@@ -164,6 +166,9 @@ class BrowserPool:
         self.user_agent = user_agent
         # Metrics hook: on_render(outcome, seconds), as Fetcher.on_fetch.
         self.on_render = on_render
+        # Per-host politeness shared with the HTTP crawlers (services.host_limits.HostLimits in a
+        # deployment): every request the page makes waits for a slot of its host.
+        self.gate = gate
         self.contexts_created = 0
         self.browser_launches = 0
         self._slots: asyncio.Queue[_Slot] = asyncio.Queue()
@@ -257,8 +262,14 @@ class BrowserPool:
             if blocked:
                 slot.blocked += 1
                 await route.abort("blockedbyclient")
-            else:
+            elif self.gate is None:
                 await route.continue_()
+            else:
+                # Fetched inside the host's slot so the request counts against the shared limits;
+                # redirects come back to the page (max_redirects=0) and pass this guard again.
+                async with self.gate.slot(_origin(request.url)):
+                    response = await route.fetch(max_redirects=0)
+                await route.fulfill(response=response)
 
     async def render(self, url: str) -> RenderResult:
         """Render `url` and return its HTML with same-origin frames inlined, or the failure."""

@@ -10,8 +10,8 @@ from nats.aio.msg import Msg
 from nats.js.kv import KeyValue
 
 from crawler.fetch import Fetcher
-from crawler.links import Gate, LinkChecker, LinkProber
-from crawler.politeness import Politeness
+from crawler.links import LinkChecker, LinkProber
+from crawler.politeness import Gate, Politeness
 from crawler.security import Lexicon, LexiconError, load_lexicon
 from crawler.site import read_column, read_home
 from services import metrics

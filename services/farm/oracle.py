@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from typing import NamedTuple
 
 from dateutil.relativedelta import relativedelta
 
@@ -26,6 +27,19 @@ SERVICE = "办事服务"
 CHANNEL_EXCLUDE = ("信访", "纪检", "举报")
 LIST_EXCLUDE = ("访谈", "调查", "征集", "信访", "纪检", "举报")
 REPLY_WITHIN = relativedelta(months=3)
+
+
+class Thresholds(NamedTuple):
+    """The W-V4 lines the oracle applies. The defaults are the baseline gov-2019-19
+    (docs/CONTRACT.md); a province variant (services/farm/variants.py) changes some of them."""
+
+    dynamic_days: int = 14  # 动态要闻 update duty, W-V4 limbs 1 and 2 (W-V3 keeps its own 14 days)
+    combined: int = 5  # W-V4-1: stale 动态要闻 + level-1 通知公告/政策文件 columns >= this
+    long_stale: int = 10  # W-V4-2: columns past their update duty >= this
+    blank: int = 5  # W-V4-3: blank columns >= this
+
+
+BASELINE = Thresholds()
 
 
 @functools.lru_cache(maxsize=64)
@@ -69,16 +83,22 @@ def unmeasured_reason(column: ColumnSpec, browser: bool) -> str | None:
     return None
 
 
-def column_counts(columns: list[ColumnSpec], at: dt.date) -> dict[str, int]:
-    """The three W-V4 counts: combined (limb 1), long_stale (limb 2) and blank (limb 3)."""
+def column_counts(
+    columns: list[ColumnSpec], at: dt.date, thresholds: Thresholds = BASELINE
+) -> dict[str, int]:
+    """The three W-V4 counts: combined (limb 1), long_stale (limb 2) and blank (limb 3).
+    `thresholds.dynamic_days` is the 动态要闻 update duty."""
     starts = window_starts(at)
+    dynamic_start = at - dt.timedelta(days=thresholds.dynamic_days)
     combined = long_stale = blank = 0
     for column in columns:
         if column.blank_form is not None:
             blank += 1
             continue
         duty = duty_window(column.category)
-        if duty is None or not is_stale(column, starts[duty]):
+        if duty is None:
+            continue
+        if not is_stale(column, dynamic_start if column.category == DYNAMIC else starts[duty]):
             continue
         long_stale += 1
         if column.category == DYNAMIC or (column.category in NOTICE_POLICY and column.level == 1):
@@ -154,12 +174,19 @@ def reply_limb(site: SiteSpec, at: dt.date, browser: bool = True, seed: int = 0)
     return "unmeasured" if unsure or not lists else "clear"
 
 
-def expected(site: SiteSpec, at: dt.date, browser: bool = True, seed: int = 0) -> dict:
+def expected(
+    site: SiteSpec,
+    at: dt.date,
+    browser: bool = True,
+    seed: int = 0,
+    thresholds: Thresholds = BASELINE,
+) -> dict:
     """{verdict, findings (sorted veto ids that hold), counts, unmeasured} for the manifest.
 
     `unmeasured` lists what a careful crawler cannot read, as {column (None: home), reason}.
     W-V5 and W-V6 are judged only on sites whose 互动 and 办事服务 are modelled (site.functions);
     `seed` is the province's (the letters of the 留言 lists are generated from it).
+    `thresholds`: the W-V4 lines (default the baseline; a province variant changes them).
     """
     if site.home_fault is not None:
         return {
@@ -170,13 +197,13 @@ def expected(site: SiteSpec, at: dt.date, browser: bool = True, seed: int = 0) -
         }
     unread = [(c, unmeasured_reason(c, browser)) for c in site.columns]
     measured = [c for c, reason in unread if reason is None]
-    counts = column_counts(measured, at)
+    counts = column_counts(measured, at, thresholds)
     home = home_not_updated(site, measured, at)
     holds = {
         "W-V3": bool(home),
-        "W-V4-1": counts["combined"] >= 5,
-        "W-V4-2": counts["long_stale"] >= 10,
-        "W-V4-3": counts["blank"] >= 5,
+        "W-V4-1": counts["combined"] >= thresholds.combined,
+        "W-V4-2": counts["long_stale"] >= thresholds.long_stale,
+        "W-V4-3": counts["blank"] >= thresholds.blank,
     }
     if site.functions is not None:
         holds["W-V5-1"] = not any(is_channel(c) for c in site.columns)

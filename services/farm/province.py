@@ -15,9 +15,11 @@ from services.farm import geography as geo
 from services.farm.catalogue import build_columns
 from services.farm.content import column_items, column_letters, guide_missing
 from services.farm.oracle import (
+    BASELINE,
     CHANNEL_EXCLUDE,
     FAIL,
     PASS,
+    Thresholds,
     expected,
     is_channel,
     is_judged_desk,
@@ -34,6 +36,7 @@ from services.farm.spec import (
     Defect,
     SiteSpec,
 )
+from services.farm.variants import VARIANTS, Variant
 
 MANIFEST_SCHEMA = "govsweep-farm-manifest/1"
 REGISTRY_HEADERS = ("网站标识码", "网站名称", "首页地址", "地区/部门", "网站类型")
@@ -283,9 +286,12 @@ class Province:
             raise KeyError(f"no site with 标识码 {site_id!r} in this province")
         return self.origin(site) + "/"
 
-    def expected(self, site: SiteSpec, browser: bool = True) -> dict:
-        """Ground truth for a crawler that renders browser-only lists (or, browser=False, not)."""
-        return expected(site, self.at, browser, self.seed)
+    def expected(
+        self, site: SiteSpec, browser: bool = True, thresholds: Thresholds = BASELINE
+    ) -> dict:
+        """Ground truth for a crawler that renders browser-only lists (or, browser=False, not);
+        `thresholds`: the W-V4 lines (default the baseline gov-2019-19, else a variant's)."""
+        return expected(site, self.at, browser, self.seed, thresholds)
 
     def registry_rows(self) -> list[dict[str, str]]:
         """The registry as a province exports it (全国政府网站信息报送系统 columns)."""
@@ -317,10 +323,20 @@ class Province:
             "province": {"code": geo.PROVINCE_CODE, "name": geo.PROVINCE_NAME},
             "sites": sites,
             "rollup": _rollup(sites),
+            "variants": {variant.version: self._variant(variant) for variant in VARIANTS},
         }
 
     def write_manifest(self, path: Path | str) -> None:
         Path(path).write_text(json.dumps(self.manifest(), ensure_ascii=False, indent=1), "utf-8")
+
+    def _variant(self, variant: Variant) -> dict:
+        """Ground truth under a province variant of the rules (the rule overlay whose `version` is
+        variant.version): per site the {verdict, findings} its changed thresholds give."""
+        sites = {}
+        for site in self.sites:
+            truth = self.expected(site, thresholds=variant.thresholds)
+            sites[site.site_id] = {"verdict": truth["verdict"], "findings": truth["findings"]}
+        return {"note": variant.note, "thresholds": variant.thresholds._asdict(), "sites": sites}
 
     def _site_manifest(self, site: SiteSpec) -> dict:
         origin = self.origin(site)

@@ -15,7 +15,7 @@ from crawler.model import ColumnRef
 from crawler.render import chromium_available
 from services import browser_worker
 from services.bus import JOBS_STREAM, RESULTS_STREAM, SUBJECT_BROWSER_JOB, Bus, EmbeddedServer
-from services.config import BrowserConfig, Config
+from services.config import BrowserConfig, Config, for_loopback_farm
 from services.schema import ColumnJob, ColumnResult
 from tests.conftest import AT
 
@@ -119,8 +119,9 @@ async def jobs_left(bus: Bus) -> int:
 async def test_browser_role_renders_columns_and_survives_an_endless_page(
     bus: Bus, site: str, tmp_path: Path
 ) -> None:
-    config = Config(
-        state_dir=str(tmp_path), metrics_port=-1, browser=BrowserConfig(page_timeout_s=2)
+    # Per-host limits of a loopback test server: this test is about rendering, not politeness.
+    config = for_loopback_farm(
+        Config(state_dir=str(tmp_path), metrics_port=-1, browser=BrowserConfig(page_timeout_s=2))
     )
     ok_before, timeouts_before = pages_counted("ok"), pages_counted("timeout")
     # A malformed job first: it is dropped with a clear log line, the good ones still run.
@@ -137,7 +138,7 @@ async def test_browser_role_renders_columns_and_survives_an_endless_page(
     assert not endless.measured and endless.reason == "浏览器渲染超时 (timeout)"
     assert endless.rendered and not endless.blank
     for facts in (first, second):
-        assert facts.measured and facts.rendered
+        assert facts.measured and facts.rendered, facts.reason
         assert facts.latest == NEWEST and facts.items_count == 2
     assert pages_counted("ok") - ok_before == 2
     assert pages_counted("timeout") - timeouts_before == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -14,6 +15,7 @@ from aiohttp import web
 
 from crawler.extract import extract_page
 from crawler.model import ColumnRef
+from crawler.politeness import Politeness
 from crawler.render import (
     NO_LIST_REASON,
     BrowserPool,
@@ -381,3 +383,29 @@ async def test_missing_chromium_is_a_clear_error() -> None:
     assert not chromium_available("/nonexistent/chromium")
     with pytest.raises(ValueError, match="contexts"):
         BrowserPool(contexts=0)
+
+
+class CountingGate(Politeness):
+    """The in-process politeness, recording every host a request was admitted for."""
+
+    def __init__(self) -> None:
+        super().__init__(concurrency=1, rate=100)
+        self.admitted: list[str] = []
+
+    @contextlib.asynccontextmanager
+    async def slot(self, host: str):
+        async with super().slot(host):
+            self.admitted.append(host)
+            yield
+
+
+@pytest.mark.parametrize("form", ["ajax", "iframe"])
+async def test_every_browser_request_passes_the_host_gate(site: Site, form: str) -> None:
+    """The browser's requests count against the same per-host limits as the HTTP crawlers."""
+    gate = CountingGate()
+    async with BrowserPool(CHROMIUM, contexts=1, page_timeout_s=10, gate=gate) as gated:
+        facts = await render_column(gated, column(site, f"/{form}/"), AT)
+    assert facts.measured and facts.latest == NEWEST[form], facts.reason
+    # The page itself and its data request (or frame) were each admitted for the site's origin.
+    assert gate.admitted.count(site.url) >= 2, gate.admitted
+    assert set(gate.admitted) == {site.url}

@@ -1,0 +1,90 @@
+"""End to end with a province overlay: the same simulated province swept twice through the real
+pipeline, with the baseline rules and with checkers/rulesets/overlays/example-stricter.toml.
+
+Each sweep must give every site the verdict and holding vetoes of its ground truth: the manifest's
+`expected` for the baseline, its `variants["示例省-严格"]` for the overlay (the farm's own statement
+of the same change, services/farm/variants.py). At least one site must change verdict between them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from checkers.rules import BASELINE, RULESETS
+from services.commands import run_sweep
+from services.config import CheckConfig, Config, for_loopback_farm
+from services.farm.province import generate_province
+from services.farm.server import FarmServer
+from services.registry import load_registry
+from services.scheduler import quarter_of
+from tests.conftest import AT
+
+pytestmark = pytest.mark.integration
+
+SITES = 40
+SEED = 7
+OVERLAY = RULESETS / "overlays" / "example-stricter.toml"
+VERSION = "示例省-严格"
+
+
+def _outcomes(verdicts) -> dict[str, tuple[str, list[str]]]:
+    """site_id → (verdict, sorted holding veto ids)."""
+    return {
+        v.site.site_id: (
+            v.verdict.verdict,
+            sorted({f.indicator for f in v.verdict.findings if f.level == "veto" and f.holds}),
+        )
+        for v in verdicts
+    }
+
+
+async def test_an_overlay_changes_the_verdicts_as_the_manifest_variant_says(
+    tmp_path: Path,
+) -> None:
+    province = generate_province(SITES, SEED, AT)
+    async with FarmServer(province):
+        province.write_registry_csv(tmp_path / "registry.csv")
+        manifest = province.manifest()
+        sites = load_registry(tmp_path / "registry.csv")
+        runs = {}
+        for name, overlays in (("baseline", []), ("overlay", [str(OVERLAY)])):
+            config = Config(
+                state_dir=str(tmp_path / name),
+                metrics_port=-1,
+                check=CheckConfig(overlays=overlays),
+            )
+            _, verdicts = await run_sweep(
+                for_loopback_farm(config), sites, AT, quarter_of(AT), timeout=240
+            )
+            assert len(verdicts) == SITES, name
+            runs[name] = verdicts
+
+    names = {s["site_id"]: s["name"] for s in manifest["sites"]}
+    truth = {
+        "baseline": {s["site_id"]: s["expected"] for s in manifest["sites"]},
+        "overlay": manifest["variants"][VERSION]["sites"],
+    }
+    got = {name: _outcomes(verdicts) for name, verdicts in runs.items()}
+    for name in ("baseline", "overlay"):
+        for site_id, outcome in got[name].items():
+            want = truth[name][site_id]
+            assert outcome == (want["verdict"], sorted(want["findings"])), (name, names[site_id])
+
+    # The overlay's findings name the effective rule set; the baseline's do not mention it.
+    vetoes = {
+        name: [f for v in verdicts for f in v.verdict.findings if f.level == "veto" and f.holds]
+        for name, verdicts in runs.items()
+    }
+    assert {f.rule_version for f in vetoes["overlay"]} == {f"{BASELINE}+{VERSION}"}
+    assert {f.rule_version for f in vetoes["baseline"]} == {BASELINE}
+    blank = [f for f in vetoes["overlay"] if f.indicator == "W-V4-3"]
+    assert blank and all("空白栏目数量超过(含)3个" in f.message for f in blank)
+
+    # The overlay must move at least one site, or this test proves nothing about it.
+    changed = [s for s in got["baseline"] if got["baseline"][s][0] != got["overlay"][s][0]]
+    assert changed, "the overlay changed no verdict"
+    for site_id in changed:
+        assert (got["baseline"][site_id][0], got["overlay"][site_id][0]) == ("合格", "不合格")
+        assert "W-V4-3" in got["overlay"][site_id][1], names[site_id]

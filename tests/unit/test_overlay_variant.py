@@ -1,0 +1,98 @@
+"""The example province overlay and the farm's variant are two statements of one change: they agree.
+
+The overlay (checkers/rulesets/overlays/example-stricter.toml) is read by the checkers; the farm's
+variant (services/farm/variants.py) is what its ground truth applies. The farm never reads the
+overlay, so this test is where the two meet.
+"""
+
+from __future__ import annotations
+
+import tomllib
+
+import msgspec
+
+from checkers.rules import BASELINE, RULESETS, RuleSet, Threshold, Window, load_rules
+from services.farm.oracle import BASELINE as FARM_BASELINE
+from services.farm.oracle import FAIL, PASS, Thresholds
+from services.farm.province import generate_province
+from services.farm.variants import BY_VERSION, VARIANTS
+from tests.conftest import AT
+
+OVERLAY = RULESETS / "overlays" / "example-stricter.toml"
+VERSION = "示例省-严格"
+
+
+def _farm_view(rules: RuleSet) -> Thresholds:
+    """The W-V4 lines of a rule set in the farm's terms (each must be a plain ">=" line)."""
+    columns = rules.columns
+    window = columns.duties["动态要闻"].window
+    assert window == Window(days=window.days), window
+    lines = (
+        columns.combined_stale.threshold,
+        columns.long_stale.threshold,
+        columns.blank.threshold,
+    )
+    assert all(line.op == ">=" for line in lines), lines
+    return Thresholds(window.days, *(line.value for line in lines))
+
+
+def test_the_overlay_loads_over_the_baseline() -> None:
+    rules = load_rules(None, [OVERLAY])
+    assert rules.version == f"{BASELINE}+{VERSION}"
+    assert rules.columns.blank.threshold == Threshold(">=", 3)
+
+
+def test_the_overlay_names_the_farm_variant() -> None:
+    own = tomllib.loads(OVERLAY.read_text("utf-8"))
+    assert own["version"] == VERSION
+    assert VERSION in BY_VERSION
+    assert len({variant.version for variant in VARIANTS}) == len(VARIANTS)
+
+
+def test_the_overlay_and_the_farm_variant_state_the_same_thresholds() -> None:
+    # The baseline rule file and the farm's default lines agree ...
+    assert _farm_view(load_rules()) == FARM_BASELINE
+    # ... and so do the overlay and the variant: the overlay's value is the variant's threshold.
+    variant = BY_VERSION[VERSION]
+    assert _farm_view(load_rules(None, [OVERLAY])) == variant.thresholds
+    assert variant.thresholds.blank == load_rules(None, [OVERLAY]).columns.blank.threshold.value
+
+
+def test_the_overlay_changes_one_threshold_only() -> None:
+    baseline = msgspec.to_builtins(load_rules())
+    stricter = msgspec.to_builtins(load_rules(None, [OVERLAY]))
+    assert stricter.pop("version") != baseline.pop("version")
+    assert stricter["columns"].pop("blank") != baseline["columns"].pop("blank")
+    assert stricter == baseline
+    changed = [
+        field
+        for field, value in BY_VERSION[VERSION].thresholds._asdict().items()
+        if value != getattr(FARM_BASELINE, field)
+    ]
+    assert changed == ["blank"]
+
+
+def test_the_manifest_variant_is_the_baseline_truth_with_the_blank_line_moved() -> None:
+    """Recounted from the manifest's own `expected` and counts, not through the oracle."""
+    line = BY_VERSION[VERSION].thresholds.blank
+    for sites, least in ((40, 1), (200, 3)):
+        province = generate_province(sites, 7, AT)
+        province.assign_port(8080)
+        manifest = province.manifest()
+        variant = manifest["variants"][VERSION]
+        assert variant["thresholds"]["blank"] == line
+        assert set(variant["sites"]) == {s["site_id"] for s in manifest["sites"]}
+        changed = 0
+        for site in manifest["sites"]:
+            base = site["expected"]
+            findings = set(base["findings"]) - {"W-V4-3"}
+            if base["counts"]["blank"] >= line:
+                findings.add("W-V4-3")
+            verdict = FAIL if findings else base["verdict"]
+            want = {"verdict": verdict, "findings": sorted(findings)}
+            assert variant["sites"][site["site_id"]] == want, site["name"]
+            changed += verdict != base["verdict"]
+            if verdict != base["verdict"]:
+                assert (base["verdict"], verdict) == (PASS, FAIL)
+        # The farm exercises the changed line, or the end-to-end test proves little.
+        assert changed >= least, sites
