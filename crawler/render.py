@@ -265,11 +265,10 @@ class BrowserPool:
             elif self.gate is None:
                 await route.continue_()
             else:
-                # Fetched inside the host's slot so the request counts against the shared limits;
-                # redirects come back to the page (max_redirects=0) and pass this guard again.
+                # Admitted inside the host's slot, so every request the page makes counts against
+                # the rate shared with the HTTP crawlers (the slot covers the admission).
                 async with self.gate.slot(_origin(request.url)):
-                    response = await route.fetch(max_redirects=0)
-                await route.fulfill(response=response)
+                    await route.continue_()
 
     async def render(self, url: str) -> RenderResult:
         """Render `url` and return its HTML with same-origin frames inlined, or the failure."""

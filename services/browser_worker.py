@@ -18,6 +18,7 @@ from crawler.render import BrowserPool, BrowserUnavailable, render_column
 from services import metrics
 from services.bus import SUBJECT_COLUMN, Bus, consume
 from services.config import Config
+from services.host_limits import HostLimits
 from services.log import log
 from services.schema import ColumnJob, ColumnResult
 
@@ -71,7 +72,11 @@ def _count_page(outcome: str, seconds: float) -> None:
 async def run(bus: Bus, config: Config, stop: asyncio.Event) -> None:
     """Serve browser column jobs until `stop` is set."""
     settings = config.browser
+    crawl = config.crawl
+    # The per-host limits shared with every crawler process: page requests count against them.
+    gate = await HostLimits.open(bus.js, crawl.per_host_concurrency, crawl.per_host_rate)
     async with contextlib.AsyncExitStack() as stack:
+        stack.push_async_callback(gate.close)
         pool: BrowserPool | None = None
         try:
             pool = await stack.enter_async_context(
@@ -83,6 +88,7 @@ async def run(bus: Bus, config: Config, stop: asyncio.Event) -> None:
                     max_bytes=config.crawl.max_page_bytes,
                     user_agent=config.crawl.user_agent,
                     on_render=_count_page,
+                    gate=gate,
                 )
             )
         except BrowserUnavailable as exc:

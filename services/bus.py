@@ -10,6 +10,7 @@ Subjects (documented in ARCHITECTURE.md):
   govsweep.results.home.<sweep_id>.<site_id>        home page facts
   govsweep.results.column.<sweep_id>.<site_id>.<n>  column facts
   govsweep.results.verdict.<sweep_id>.<site_id>     site verdict
+  govsweep.results.probe.<site_id>                  availability probe (services.monitor)
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import msgspec
 
+from checkers.rules import RuleError
 from services.bus import BusError
 from services.config import Config, ConfigError, load_config
 from services.log import set_level
@@ -127,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_dispatch(args, config))
     except (ConfigError, UsageError, BusError) as exc:
         print(f"govsweep: {exc}", file=sys.stderr)
+        return 2
+    except RuleError as exc:  # a rule file or overlay with faults: one line per fault
+        for line in exc.errors:
+            print(f"govsweep: {line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -13,8 +13,10 @@ import msgspec
 from checkers.model import UNMEASURED, Verdict
 from checkers.rules import RuleError, format_rules, load_rules
 from services import metrics, report
+from services.check_worker import rules_from
 from services.cli import UsageError, print_json, until_signalled
 from services.config import Config, for_loopback_farm
+from services.crawl_worker import lexicon_from
 from services.registry import check_registry
 from services.runtime import Runtime
 from services.scheduler import follow_verdicts, quarter_of, start_sweep
@@ -75,6 +77,9 @@ def timed_out(site: Site, sweep_id: str, at: date, quarter: str) -> SiteVerdict:
 async def run_sweep(
     config: Config, sites: list[Site], at: date, quarter: str, timeout: float | None
 ) -> tuple[str, list[SiteVerdict]]:
+    # Bad rule or lexicon files stop the sweep here, with their faults, before anything is published.
+    rules_from(config)
+    lexicon_from(config)
     timeout = timeout or SWEEP_BASE_TIMEOUT_S + SWEEP_TIMEOUT_PER_SITE_S * len(sites)
     metrics.SWEEP_SITES.set(len(sites))
     metrics.SWEEP_DONE.set(0)

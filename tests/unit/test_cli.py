@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -90,3 +91,25 @@ def test_rules_show_names_each_fault_of_a_bad_overlay(tmp_path: Path) -> None:
     assert len(faults) == 3, result.stderr
     assert all(str(overlay) in line for line in faults)
     assert "Traceback" not in result.stderr
+
+
+def test_sweep_with_a_faulty_overlay_stops_before_publishing(tmp_path: Path) -> None:
+    overlay = tmp_path / "bad.toml"
+    overlay.write_text('version = "x"\n[columns]\nblank = 3\n', encoding="utf-8")
+    env = {
+        **os.environ,
+        "GOVSWEEP_CHECK_OVERLAYS": str(overlay),
+        "GOVSWEEP_STATE_DIR": str(tmp_path),
+    }
+    result = govsweep(
+        "sweep",
+        "--registry",
+        str(FIXTURES / "guizhou.csv"),
+        "--out",
+        str(tmp_path / "out"),
+        env=env,
+    )
+    assert result.returncode == 2
+    assert f"govsweep: {overlay}: columns.blank" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists() and not (tmp_path / "nats").exists()
