@@ -79,6 +79,25 @@ async def test_sweep_matches_ground_truth(tmp_path: Path) -> None:
                 assert wording[f.indicator] in f.message, f.message
                 assert f.evidence or f.indicator in ("W-V5-1", "W-V6-1"), f.indicator
 
+    # Every planted broken link is found, on the page it was planted on, and nothing else is
+    # called broken: WAF walls and silent hosts are blocked / timeout, never broken.
+    broken_kinds = {"http_404", "http_410", "http_500", "refused"}
+    by_id = {v.site.site_id: v for v in verdicts}
+    sites_with_links = 0
+    for site in manifest["sites"]:
+        if site["availability"]["home"] != "up":
+            continue
+        links = by_id[site["site_id"]].links
+        assert links is not None and links.checked > 0, site["name"]
+        planted = {link["url"] for link in site["links"] if link["expect"] in broken_kinds}
+        assert {b.url for b in links.broken} == planted, site["name"]
+        assert links.broken_home == len(planted), site["name"]
+        for link in site["links"]:
+            if link["expect"] == "waf_challenge":
+                assert links.blocked >= 1, site["name"]
+        sites_with_links += bool(planted)
+    assert sites_with_links >= 1
+
     out = tmp_path / "report"
     markdown = write_reports(out, AT, quarter_of(AT), verdicts)
     problem_sites = sum(1 for v in verdicts if v.verdict.verdict == "不合格")
