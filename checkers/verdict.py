@@ -61,6 +61,9 @@ def evaluate(
         for f in findings
         if f.level == "unmeasured" and f.indicator in SITE_DECIDING
     ]
+    if not home.measured:
+        # One plain reason for the 通报's 未能检测 list: the checks it blocked follow from it.
+        blocked = [f"首页无法读取：{home.reason or '原因未记录'}"]
     unmeasured = blocked + [
         f"栏目「{r.facts.column.name}」{r.facts.column.url}：{r.reason}"
         for r in readings

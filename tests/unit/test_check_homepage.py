@@ -153,7 +153,7 @@ def test_unread_home_page_is_unmeasured_not_failed() -> None:
     [finding] = w_v3(verdict)
     assert (finding.level, finding.holds) == ("unmeasured", False)
     assert finding.message == "未能检测：timeout"
-    assert verdict.unmeasured == ["W-V3 首页不更新：timeout"]
+    assert verdict.unmeasured == ["首页无法读取：timeout"]
 
 
 def test_item_dated_after_t_blocks_the_veto() -> None:

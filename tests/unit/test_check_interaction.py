@@ -263,11 +263,8 @@ def test_channel_unknown_when_the_home_page_was_not_read() -> None:
         "unmeasured",
         "未能检测：首页未能读取，无法确认是否提供网上咨询建言渠道",
     )
-    # The verdict is held back by the home page and the columns, not by W-V5.
-    assert verdict.blocked_by == [
-        "W-V3 首页不更新：连接被拒绝 (refused)",
-        "W-V4 栏目不更新：未发现可检测的栏目",
-    ]
+    # The verdict is held back by the unread home page, not by W-V5.
+    assert verdict.blocked_by == ["首页无法读取：连接被拒绝 (refused)"]
 
 
 def test_replies_not_updated_in_two_months_cost_three_points() -> None:

@@ -80,7 +80,7 @@ def test_a_holding_veto_fails_even_when_the_home_page_was_not_read() -> None:
     assert (
         verdict.findings[1].evidence[0].detail == "空0（概况，一级栏目）：栏目无条目（栏目建设中）"
     )
-    assert verdict.unmeasured == ["W-V3 首页不更新：refused"]
+    assert verdict.unmeasured == ["首页无法读取：refused"]
 
 
 def test_unread_home_page_with_good_columns_is_unmeasured() -> None:
