@@ -10,7 +10,7 @@ from checkers.columns import UNMEASURED_PREFIX, check_columns, read_columns
 from checkers.homepage import check_homepage
 from checkers.interaction import check_interaction
 from checkers.model import FAIL, PASS, UNMEASURED, Finding, SiteContext, Verdict
-from checkers.rules import AvailabilityRules, RuleSet
+from checkers.rules import RuleSet
 from checkers.score import measure_deductions, score_site
 from checkers.security import check_security
 from checkers.service import check_service
@@ -43,7 +43,7 @@ def evaluate(
     if rules.availability is not None:
         findings += availability.check_availability(
             probes,
-            _availability_rules(rules.availability),
+            rules.availability,
             availability.time_point(at),
             rules.version,
         )
@@ -93,14 +93,3 @@ def evaluate(
 
 def _unmeasured_line(finding: Finding) -> str:
     return f"{finding.indicator} {finding.name}：{finding.message.removeprefix(UNMEASURED_PREFIX)}"
-
-
-def _availability_rules(rule: AvailabilityRules) -> availability.AvailabilityRules:
-    """The rule file's W-V2 values in the availability module's own Struct."""
-    return availability.AvailabilityRules(
-        days=rule.days,
-        probes_per_day=rule.probes_per_day,
-        timeout_s=rule.timeout_s,
-        veto_ratio=rule.veto_ratio,
-        warn_ratio=rule.warn_ratio,
-    )
