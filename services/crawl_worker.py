@@ -7,15 +7,18 @@ from datetime import date
 
 import msgspec
 from nats.aio.msg import Msg
+from nats.js.errors import NotFoundError
 from nats.js.kv import KeyValue
 
 from crawler.fetch import Fetcher
 from crawler.links import LinkChecker, LinkProber
+from crawler.model import ColumnFacts
 from crawler.politeness import Gate, Politeness
 from crawler.security import Lexicon, LexiconError, load_lexicon
 from crawler.site import read_column, read_home
 from services import metrics
 from services.bus import (
+    RESULTS_STREAM,
     SUBJECT_BROWSER_JOB,
     SUBJECT_COLUMN,
     SUBJECT_COLUMN_JOB,
@@ -28,7 +31,7 @@ from services.config import Config, ConfigError
 from services.host_limits import HostLimits
 from services.link_cache import KvLinkCache
 from services.log import log
-from services.recheck import recheck_job
+from services.recheck import recheck_job, remember_sites
 from services.schema import ColumnJob, ColumnResult, HomeResult, SiteJob
 
 
@@ -126,12 +129,26 @@ class CrawlWorker:
             msg_id=f"home-{sweep}-{site_id}",
         )
         column_subject = SUBJECT_PRIORITY_COLUMN_JOB if job.recheck else SUBJECT_COLUMN_JOB
+        kept = await self.previous_columns(job) if job.columns else {}
+        wanted = {url.rstrip("/") for url in job.columns}
         for index, column in enumerate(home.columns):
+            previous = kept.get(column.url)
+            if previous is not None and column.url.rstrip("/") not in wanted:
+                # A recheck of some columns: the others keep what the last sweep read.
+                await self.bus.publish(
+                    SUBJECT_COLUMN.format(sweep_id=sweep, site_id=site_id, index=index),
+                    ColumnResult(sweep, site_id, index, previous),
+                    msg_id=f"col-{sweep}-{site_id}-{index}",
+                )
+                continue
             await self.bus.publish(
                 column_subject.format(site_id=site_id),
                 ColumnJob(sweep, job.at, site_id, index, len(home.columns), column),
                 msg_id=f"coljob-{sweep}-{site_id}-{index}",
             )
+        if job.recheck:
+            # The next column recheck builds on this one.
+            await remember_sites(self.bus, [job.site], job.at, job.quarter, sweep)
         log(
             "home read",
             {
@@ -142,6 +159,26 @@ class CrawlWorker:
             },
         )
         metrics.JOBS_DONE.labels("crawl-site", "ok" if home.measured else "unmeasured").inc()
+
+    async def previous_columns(self, job: SiteJob) -> dict[str, ColumnFacts]:
+        """The column facts of the site's previous sweep, by column URL (empty if none kept)."""
+        site_id = job.site.site_id
+        found: dict[str, ColumnFacts] = {}
+        try:
+            raw = await self.bus.js.get_last_msg(
+                RESULTS_STREAM, SUBJECT_HOME.format(sweep_id=job.previous_sweep, site_id=site_id)
+            )
+            home = msgspec.json.decode(raw.data, type=HomeResult)
+            for index in range(home.columns):
+                subject = SUBJECT_COLUMN.format(
+                    sweep_id=job.previous_sweep, site_id=site_id, index=index
+                )
+                raw = await self.bus.js.get_last_msg(RESULTS_STREAM, subject)
+                facts = msgspec.json.decode(raw.data, type=ColumnResult).facts
+                found[facts.column.url] = facts
+        except NotFoundError:
+            log("recheck without earlier results", {"site": site_id, "sweep": job.previous_sweep})
+        return found
 
     async def handle_column(self, msg: Msg) -> None:
         job = msgspec.json.decode(msg.data, type=ColumnJob)

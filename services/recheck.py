@@ -38,6 +38,9 @@ class SiteRecord(msgspec.Struct):
     site: Site
     at: str
     quarter: str
+    sweep_id: str = (
+        ""  # the sweep that last inspected the site (a column recheck reuses its results)
+    )
 
 
 class RecheckRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -56,13 +59,15 @@ async def sites_bucket(bus: Bus) -> KeyValue:
         )
 
 
-async def remember_sites(bus: Bus, sites: list[Site], at: str, quarter: str) -> None:
+async def remember_sites(
+    bus: Bus, sites: list[Site], at: str, quarter: str, sweep_id: str = ""
+) -> None:
     """Record each site of a sweep, keyed by 标识码, so a later recheck can find it."""
     kv = await sites_bucket(bus)
     for start in range(0, len(sites), PUT_CONCURRENCY):
         await asyncio.gather(
             *(
-                kv.put(site.site_id, msgspec.json.encode(SiteRecord(site, at, quarter)))
+                kv.put(site.site_id, msgspec.json.encode(SiteRecord(site, at, quarter, sweep_id)))
                 for site in sites[start : start + PUT_CONCURRENCY]
             )
         )
@@ -119,6 +124,8 @@ async def recheck_job(
         quarter=record.quarter,
         site=record.site,
         recheck=True,
+        columns=request.columns,
+        previous_sweep=record.sweep_id if request.columns else "",
     )
 
 

@@ -35,7 +35,7 @@ async def start_sweep(
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     await bus.publish(SUBJECT_SWEEP.format(sweep_id=sweep_id), started, msg_id=f"sweep-{sweep_id}")
-    await remember_sites(bus, sites, started.at, quarter)
+    await remember_sites(bus, sites, started.at, quarter, sweep_id)
     for site in sites:
         await bus.publish(
             SUBJECT_SITE_JOB.format(site_id=site.site_id),

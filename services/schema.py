@@ -38,6 +38,10 @@ class SiteJob(msgspec.Struct):
     quarter: str
     site: Site
     recheck: bool = False
+    # A recheck of some columns only: these are read again, the site's other columns keep their
+    # results from `previous_sweep` (the site's last sweep).
+    columns: list[str] = []
+    previous_sweep: str = ""
 
 
 class ColumnJob(msgspec.Struct):

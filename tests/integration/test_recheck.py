@@ -7,6 +7,7 @@ through govsweep's code or the nats-py client, as any other tool of an office co
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -27,7 +28,7 @@ from services.registry import load_registry
 from services.report_cmd import recheck, report
 from services.runtime import Runtime
 from services.scheduler import quarter_of
-from services.schema import Site, SiteVerdict
+from services.schema import ColumnResult, Site, SiteVerdict
 
 pytestmark = pytest.mark.integration
 
@@ -213,3 +214,61 @@ async def test_fixed_site_rechecked_by_a_plain_client_changes_verdict_and_report
     )
     assert f"| 不合格（{today.isoformat()}） | 合格（{today.isoformat()}） |" in row
     assert row.endswith(f"| 已整改：{fixed_problems} |")
+
+
+async def test_column_recheck_reads_only_those_columns_and_keeps_the_rest(tmp_path: Path) -> None:
+    """`{"columns": [URL]}`: that column is read again; the others keep the last sweep's facts."""
+    today = date.today()
+    province = generate_province(6, 7, today)
+    server = EmbeddedServer(tmp_path)
+    await server.start()
+    config = for_loopback_farm(
+        Config(
+            nats_url=server.url,
+            state_dir=str(tmp_path / "state"),
+            metrics_port=-1,
+            browser=BrowserConfig(enabled=False),
+        )
+    )
+    try:
+        async with FarmServer(province), Runtime(config) as rt:
+            rt.start_roles(rt.embedded_roles())
+            province.write_registry_csv(tmp_path / "registry.csv")
+            sites = load_registry(tmp_path / "registry.csv")
+            sweep_id, verdicts = await run_sweep(config, sites, today, quarter_of(today), 120)
+            site_id = verdicts[0].site.site_id
+
+            async def column_facts(sweep: str) -> dict[str, bytes]:
+                sub = await rt.bus.js.subscribe(
+                    f"govsweep.results.column.{sweep}.{site_id}.*", ordered_consumer=True
+                )
+                found: dict[str, bytes] = {}
+                with contextlib.suppress(TimeoutError):
+                    while True:
+                        msg = await sub.next_msg(timeout=2)
+                        facts = msgspec.json.decode(msg.data, type=ColumnResult).facts
+                        found[facts.column.url] = msgspec.json.encode(facts)
+                await sub.unsubscribe()
+                return found
+
+            before = await column_facts(sweep_id)
+            chosen = sorted(before)[0]
+            await asyncio.sleep(1.1)  # fetched_at has one-second resolution
+            verdicts_sub = await rt.bus.js.subscribe(
+                SUBJECT_VERDICT.format(sweep_id="*", site_id=site_id),
+                ordered_consumer=True,
+                deliver_policy=js_api.DeliverPolicy.NEW,
+            )
+            payload = msgspec.json.encode(RecheckRequest([chosen]))
+            await raw_publish(server.port, f"govsweep.jobs.recheck.{site_id}", payload)
+            msg = await verdicts_sub.next_msg(timeout=60)
+            await verdicts_sub.unsubscribe()
+            after = msgspec.json.decode(msg.data, type=SiteVerdict)
+            rechecked = await column_facts(after.sweep_id)
+    finally:
+        await server.stop()
+
+    assert after.recheck and rechecked.keys() == before.keys()
+    assert rechecked[chosen] != before[chosen]  # read again: a new fetch time
+    for url in before.keys() - {chosen}:
+        assert rechecked[url] == before[url], url  # kept as the last sweep read it
