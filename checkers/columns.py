@@ -9,7 +9,7 @@ import msgspec
 
 from checkers.model import Evidence, Finding, Measure
 from checkers.rules import DeductionItem, RuleSet, Threshold, Window, window_start
-from crawler.model import ColumnFacts
+from crawler.model import ColumnFacts, ColumnRef, HomeFacts
 
 NAME = "栏目不更新"
 UNMEASURED_PREFIX = "未能检测："
@@ -224,6 +224,21 @@ def column_evidence(reading: ColumnReading, at: date) -> Evidence:
         status=facts.fetch.status,
         at=facts.fetch.fetched_at,
     )
+
+
+def known_columns(home: HomeFacts, columns: list[ColumnFacts]) -> list[ColumnRef]:
+    """Every column the site showed, once: those of the home page and those read."""
+    return list({c.url: c for c in [*home.columns, *(f.column for f in columns)]}.values())
+
+
+def missing_entry_veto(
+    indicator: str, name: str, message: str, detail: str, home: HomeFacts, rules: RuleSet
+) -> Finding:
+    """A veto for an entry the site must offer (咨询渠道, 办事服务) and does not, shown on its home page."""
+    evidence = [
+        Evidence(url=home.url, detail=detail, status=home.fetch.status, at=home.fetch.fetched_at)
+    ]
+    return Finding(indicator, name, "veto", message, rules.version, True, evidence=evidence)
 
 
 def unmeasured_finding(indicator: str, name: str, reason: str, rules: RuleSet) -> Finding:

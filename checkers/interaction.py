@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal, NamedTuple
 
-from checkers.columns import parse_date, unmeasured_finding
+from checkers.columns import known_columns, missing_entry_veto, parse_date, unmeasured_finding
 from checkers.model import Evidence, Finding, Measure
 from checkers.rules import DeductionItem, InteractionRules, RuleSet, window_start
 from crawler.model import ColumnFacts, HomeFacts, Message
@@ -60,8 +60,8 @@ def _check_channel(
     def valid(name: str) -> bool:
         return not any(word in name for word in rule.channel_exclude)
 
-    refs = {c.url: c for c in [*home.columns, *(f.column for f in columns)]}
-    if any(c.category == "互动" and valid(c.name) for c in refs.values()):
+    refs = known_columns(home, columns)
+    if any(c.category == "互动" and valid(c.name) for c in refs):
         return []
     if any(valid(link.name) for link in home.channels):
         return []
@@ -72,11 +72,8 @@ def _check_channel(
         f"首页及{len(refs)}个栏目中未发现政民互动、留言、信箱、咨询类栏目或入口"
         f"（{'、'.join(rule.channel_exclude)}类渠道除外）"
     )
-    evidence = [
-        Evidence(url=home.url, detail=detail, status=home.fetch.status, at=home.fetch.fetched_at)
-    ]
     message = "未提供网上有效咨询建言渠道"
-    return [Finding("W-V5-1", NAME, "veto", message, rules.version, True, evidence=evidence)]
+    return [missing_entry_veto("W-V5-1", NAME, message, detail, home, rules)]
 
 
 # --- limb 2: 留言 answered within the limit ----------------------------------------------------

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from checkers.columns import ColumnReading, column_evidence, is_updated, unmeasured_finding
+from checkers.columns import (
+    ColumnReading,
+    column_evidence,
+    is_updated,
+    known_columns,
+    missing_entry_veto,
+    unmeasured_finding,
+)
 from checkers.model import Evidence, Finding, Measure, SiteContext
 from checkers.rules import DeductionItem, RuleSet, ServiceRules
 from crawler.model import ColumnFacts, GuideFacts, HomeFacts
@@ -34,8 +41,8 @@ def check_service(
 def _check_entry(
     home: HomeFacts, columns: list[ColumnFacts], rule: ServiceRules, rules: RuleSet
 ) -> list[Finding]:
-    refs = {c.url: c for c in [*home.columns, *(f.column for f in columns)]}
-    if any(c.category == "办事服务" for c in refs.values()):
+    refs = known_columns(home, columns)
+    if any(c.category == "办事服务" for c in refs):
         return []
     if any(any(name in link.name for name in rule.entry_names) for link in home.services):
         return []
@@ -46,12 +53,7 @@ def _check_entry(
         f"首页及{len(refs)}个栏目中未发现办事服务类栏目，也未发现名为"
         f"{'、'.join(rule.entry_names)}的入口"
     )
-    evidence = [
-        Evidence(url=home.url, detail=detail, status=home.fetch.status, at=home.fetch.fetched_at)
-    ]
-    return [
-        Finding("W-V6-1", NAME, "veto", "未提供办事服务", rules.version, True, evidence=evidence)
-    ]
+    return [missing_entry_veto("W-V6-1", NAME, "未提供办事服务", detail, home, rules)]
 
 
 def _check_guides(columns: list[ColumnFacts], rule: ServiceRules, rules: RuleSet) -> list[Finding]:

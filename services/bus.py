@@ -208,7 +208,7 @@ class Bus:
         await self.js.publish(subject, msgspec.json.encode(message), headers=headers)
 
     async def pull(self, durable: str) -> JetStreamContext.PullSubscription:
-        stream, subjects = CONSUMERS[durable]
+        stream, _ = CONSUMERS[durable]
         return await self.js.pull_subscribe_bind(durable=durable, stream=stream)
 
     async def close(self) -> None:
