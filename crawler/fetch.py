@@ -90,7 +90,6 @@ class Fetcher:
 
     async def _get_once(self, url: str, host: str) -> Page:
         assert self._session is not None, "Fetcher used outside `async with`"
-        started = time.monotonic()
         fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
         status: int | None = None
         final_url: str | None = None
@@ -99,6 +98,7 @@ class Fetcher:
         error: str | None = None
         retry_after: float | None = None
         async with self.politeness.slot(host):
+            started = time.monotonic()  # after the politeness wait: the host's time, not ours
             try:
                 async with asyncio.timeout(self.timeout_s):
                     async with self._session.get(

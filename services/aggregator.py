@@ -68,8 +68,10 @@ class Aggregator:
             # A malformed result will not get better on redelivery: drop it, say why.
             log("bad result message", {"subject": msg.subject, "error": str(exc)}, level="error")
             await msg.term()
+            metrics.JOBS_DONE.labels("aggregator", "malformed").inc()
             return
         await msg.ack()
+        metrics.JOBS_DONE.labels("aggregator", "ok").inc()
 
     def update_pass_rates(self, quarter: str) -> None:
         """Per region 合格率 gauges for the newest quarter (older quarters do not overwrite it)."""
@@ -87,8 +89,7 @@ class Aggregator:
         latest = self.store.latest_sweep()
         if latest:
             sweep, done = latest
-            metrics.SWEEP_SITES.set(sweep.sites)
-            metrics.SWEEP_DONE.set(done)
+            metrics.set_sweep(sweep.sweep_id, sweep.sites, done)
 
 
 async def replay(bus: Bus, aggregator: Aggregator, timeout_s: float = 600.0) -> int:
@@ -138,6 +139,7 @@ async def run(bus: Bus, config: Config, stop: asyncio.Event) -> None:
     store = Store(store_path(config))
     try:
         # One at a time: SQLite writes are cheap and ordering keeps the store simple.
-        await consume(bus, "aggregator", Aggregator(store).handle, 1, stop, log)
+        handle = metrics.counted("aggregator", Aggregator(store).handle)
+        await consume(bus, "aggregator", handle, 1, stop, log)
     finally:
         store.close()

@@ -96,4 +96,6 @@ async def run(bus: Bus, config: Config, stop: asyncio.Event) -> None:
                 "browser unavailable, columns are reported unmeasured", {"error": str(exc)}, "error"
             )
         worker = BrowserWorker(bus, config, pool)
-        await consume(bus, CONSUMER, worker.handle, settings.contexts, stop, log)
+        await consume(
+            bus, CONSUMER, metrics.counted("browser", worker.handle), settings.contexts, stop, log
+        )

@@ -41,8 +41,9 @@ class CheckWorker:
     async def handle(self, msg: Msg) -> None:
         # govsweep.results.home.<sweep>.<site> or govsweep.results.column.<sweep>.<site>.<n>
         tokens = msg.subject.split(".")
-        await self.judge_if_complete(tokens[3], tokens[4])
+        verdict = await self.judge_if_complete(tokens[3], tokens[4])
         await msg.ack()
+        metrics.JOBS_DONE.labels("checker", "judged" if verdict else "incomplete").inc()
 
     async def judge_if_complete(self, sweep_id: str, site_id: str) -> SiteVerdict | None:
         """Read the site's results back from the stream; judge only when every column is in.
@@ -103,4 +104,4 @@ class CheckWorker:
 
 async def run(bus: Bus, config: Config, stop: asyncio.Event) -> None:
     worker = CheckWorker(bus, rules_from(config))
-    await consume(bus, "checker", worker.handle, 16, stop, log)
+    await consume(bus, "checker", metrics.counted("checker", worker.handle), 16, stop, log)

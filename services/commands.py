@@ -48,7 +48,6 @@ class Progress:
         self.last_tenth = -1
 
     def __call__(self, done: int, total: int) -> None:
-        metrics.SWEEP_DONE.set(done)
         if self.tty:
             print(f"\r检测进度 {done}/{total} 个网站", end="", file=sys.stderr, flush=True)
             if done == total:
@@ -81,14 +80,14 @@ async def run_sweep(
     rules_from(config)
     lexicon_from(config)
     timeout = timeout or SWEEP_BASE_TIMEOUT_S + SWEEP_TIMEOUT_PER_SITE_S * len(sites)
-    metrics.SWEEP_SITES.set(len(sites))
-    metrics.SWEEP_DONE.set(0)
     async with Runtime(config) as rt:
         if rt.embedded:
             rt.start_roles(rt.embedded_roles())
         assert rt.bus is not None
         sweep_id = await start_sweep(rt.bus, sites, at, quarter)
         verdicts = await follow_verdicts(rt.bus, sweep_id, len(sites), timeout, Progress())
+    # The roles have stopped: the sweep's final figures, whatever the aggregator got to.
+    metrics.set_sweep(sweep_id, len(sites), len(verdicts))
     judged = {v.site.site_id for v in verdicts}
     verdicts += [timed_out(s, sweep_id, at, quarter) for s in sites if s.site_id not in judged]
     return sweep_id, sorted(verdicts, key=lambda v: v.site.site_id)

@@ -11,7 +11,7 @@ from nats.js.errors import NotFoundError
 from nats.js.kv import KeyValue
 
 from crawler.fetch import Fetcher
-from crawler.links import LinkChecker, LinkProber
+from crawler.links import LinkChecker, LinkProber, Prober
 from crawler.model import ColumnFacts
 from crawler.politeness import Gate, Politeness
 from crawler.security import Lexicon, LexiconError, load_lexicon
@@ -63,7 +63,7 @@ class CrawlWorker:
         bus: Bus,
         config: Config,
         fetcher: Fetcher,
-        prober: LinkProber | None = None,
+        prober: Prober | None = None,
         link_bucket: KeyValue | None = None,
     ) -> None:
         self.bus = bus
@@ -224,11 +224,32 @@ async def run(bus: Bus, config: Config, stop: asyncio.Event) -> None:
     link_bucket = await KvLinkCache.bucket(bus.js)
     prober = LinkProber(limits, config.links.timeout_s, crawl.max_redirects, crawl.user_agent)
     async with make_fetcher(config, limits) as fetcher, prober:
-        worker = CrawlWorker(bus, config, fetcher, prober, link_bucket)
+        worker = CrawlWorker(bus, config, fetcher, metrics.CountedProber(prober), link_bucket)
         site_slots = max(1, config.crawl.workers // 4)
         await asyncio.gather(
-            consume(bus, "crawl-site", worker.handle_site, site_slots, stop, log),
-            consume(bus, "crawl-column", worker.handle_column, config.crawl.workers, stop, log),
-            consume(bus, "crawl-priority", worker.handle_priority, site_slots, stop, log),
+            consume(
+                bus,
+                "crawl-site",
+                metrics.counted("crawl-site", worker.handle_site),
+                site_slots,
+                stop,
+                log,
+            ),
+            consume(
+                bus,
+                "crawl-column",
+                metrics.counted("crawl-column", worker.handle_column),
+                config.crawl.workers,
+                stop,
+                log,
+            ),
+            consume(
+                bus,
+                "crawl-priority",
+                metrics.counted("crawl-priority", worker.handle_priority),
+                site_slots,
+                stop,
+                log,
+            ),
         )
     await limits.close()

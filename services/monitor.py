@@ -30,6 +30,7 @@ from checkers.rules import load_rules
 from crawler.fetch import Fetcher
 from crawler.model import Probe
 from crawler.politeness import Politeness
+from services import metrics
 from services.bus import RESULTS_STREAM, Bus
 from services.config import Config
 from services.log import log
@@ -200,6 +201,7 @@ class Monitor:
         slot_id = int(self.schedule.slot_start(slot).timestamp())
         try:
             probe = await self.probe(site, started)
+            metrics.PROBES.labels(probe.outcome).inc()
             await self.bus.publish(
                 SUBJECT_PROBE.format(site_id=site.site_id),
                 probe,

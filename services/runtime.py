@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from services import aggregator, browser_worker, check_worker, crawl_worker, metrics
-from services.bus import Bus, EmbeddedServer
+from services.bus import CONSUMERS, Bus, EmbeddedServer
 from services.config import Config
 from services.log import log
 
@@ -18,6 +18,14 @@ ROLES: dict[str, RoleMain] = {
     "browser": browser_worker.run,
     "checker": check_worker.run,
     "aggregator": aggregator.run,
+}
+
+# The durable consumers each role pulls from: their backlog is exported by the processes running it.
+ROLE_CONSUMERS: dict[str, list[str]] = {
+    "crawler": ["crawl-site", "crawl-column", "crawl-priority"],
+    "browser": ["browser"],
+    "checker": ["checker"],
+    "aggregator": ["aggregator"],
 }
 
 STOP_GRACE_S = 20.0
@@ -33,6 +41,8 @@ class Runtime:
         self.stop = asyncio.Event()
         self.tasks: list[asyncio.Task] = []
         self.metrics_port: int | None = None
+        self.watched: list[tuple[str, str]] = []  # (stream, consumer) whose backlog is exported
+        self.watcher: asyncio.Task | None = None
 
     @property
     def embedded(self) -> bool:
@@ -45,7 +55,13 @@ class Runtime:
             await self.server.start()
             url = self.server.url
         self.bus = await Bus.connect(url)
-        self.metrics_port = metrics.serve(self.config.metrics_port, self.config.metrics_addr)
+        nc = self.bus.nc
+        self.metrics_port = metrics.serve(
+            self.config.metrics_port, self.config.metrics_addr, ready=lambda: nc.is_connected
+        )
+        self.watcher = asyncio.create_task(
+            metrics.watch_bus(lambda: nc.is_connected, self.bus.js, self.watched)
+        )
         log("runtime up", {"nats": url, "embedded": self.embedded, "metrics": self.metrics_port})
         return self
 
@@ -56,6 +72,7 @@ class Runtime:
     def start_roles(self, roles: list[str]) -> None:
         assert self.bus is not None
         for role in roles:
+            self.watched += [(CONSUMERS[c][0], c) for c in ROLE_CONSUMERS[role]]
             self.tasks.append(asyncio.create_task(ROLES[role](self.bus, self.config, self.stop)))
 
     async def wait(self) -> None:
@@ -70,6 +87,9 @@ class Runtime:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.watcher:
+            self.watcher.cancel()
+            await asyncio.gather(self.watcher, return_exceptions=True)
         if self.bus:
             await self.bus.close()
         if self.server:

@@ -20,7 +20,11 @@ async def test_runtime_serves_metrics(tmp_path: Path) -> None:
             url = f"http://127.0.0.1:{rt.metrics_port}/metrics"
             async with session.get(url) as resp:
                 text = await resp.text()
+            healthz = f"http://127.0.0.1:{rt.metrics_port}/healthz"
+            async with session.get(healthz) as health:
+                assert health.status == 200  # connected to the embedded nats-server
     assert resp.status == 200
+    assert "govsweep_nats_connected 1.0" in text
     for name in (
         "govsweep_pages_fetched_total",
         "govsweep_fetch_seconds_bucket",

@@ -160,8 +160,9 @@ async def test_duplicates_out_of_order_rebuild_and_report(tmp_path: Path, output
         tongren = next(r for r in expected if r.region == "铜仁市")
         gauge = REGISTRY.get_sample_value("govsweep_region_pass_rate_ratio", {"region": "铜仁市"})
         assert gauge == pytest.approx(tongren.pass_ratio)
-        assert REGISTRY.get_sample_value("govsweep_sweep_sites") == 60
-        assert REGISTRY.get_sample_value("govsweep_sweep_sites_done") == 60
+        labels = {"sweep": SWEEP_ID}
+        assert REGISTRY.get_sample_value("govsweep_sweep_sites", labels) == 60
+        assert REGISTRY.get_sample_value("govsweep_sweep_sites_done", labels) == 60
 
         first = tmp_path / "first"
         assert report(config, QUARTER, None, "csv", first) == 0

@@ -45,13 +45,14 @@ async def test_sweep_matches_ground_truth(tmp_path: Path) -> None:
         manifest = province.manifest()
         config = for_loopback_farm(Config(state_dir=str(tmp_path / "state"), metrics_port=-1))
         sites = load_registry(tmp_path / "registry.csv")
-        _, verdicts = await run_sweep(config, sites, AT, quarter_of(AT), timeout=240)
+        sweep_id, verdicts = await run_sweep(config, sites, AT, quarter_of(AT), timeout=240)
 
     assert len(verdicts) == SITES
     # The sweep shows in the metrics Grafana scrapes.
     fetched = REGISTRY.get_sample_value("govsweep_pages_fetched_total", {"outcome": "ok"})
     assert fetched - fetched_before > SITES
-    assert REGISTRY.get_sample_value("govsweep_sweep_sites_done") == SITES
+    done = REGISTRY.get_sample_value("govsweep_sweep_sites_done", {"sweep": sweep_id})
+    assert done == SITES
     expected = {s["site_id"]: s["expected"] for s in manifest["sites"]}
     for v in verdicts:
         want = expected[v.site.site_id]
