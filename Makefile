@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 CHROMIUM := /usr/bin/chromium
 STAMP := $(VENV)/.installed
 
-.PHONY: setup chromium demo test lint format bench clean
+.PHONY: setup chromium tools demo test lint format bench clean
 
 setup: $(STAMP) chromium
 
@@ -23,10 +23,20 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; \
 	fi
 
+# Debian's prometheus (promtool) and docker-compose, for the monitoring-stack test
+# (tests/integration/test_prometheus.py): it scrapes a sweep and checks deploy/.
+tools:
+	@if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null \
+	    || ! command -v docker-compose >/dev/null; then \
+	  echo "installing Debian prometheus and docker-compose"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends prometheus docker-compose; \
+	fi
+
 demo: setup
 	$(VENV)/bin/govsweep demo
 
-test: setup
+test: setup tools
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider
 
