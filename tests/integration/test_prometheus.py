@@ -16,6 +16,7 @@ import shutil
 import socket
 import subprocess
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
@@ -117,7 +118,9 @@ class PromAPI:
         async with self.session.get(f"{self.base}/api/v1/query", params={"query": expr}) as resp:
             return await resp.json()
 
-    async def until(self, what: str, check, timeout_s: float) -> None:  # noqa: ANN001
+    async def until(
+        self, what: str, check: Callable[[], Awaitable[bool]], timeout_s: float
+    ) -> None:
         """Poll `check()` once a second until it is true; fail naming `what` after `timeout_s`."""
         for _ in range(int(timeout_s)):
             try:
