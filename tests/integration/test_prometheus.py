@@ -1,7 +1,7 @@
 """The monitoring stack in deploy/ works against a real sweep.
 
-Debian's prometheus scrapes crawler, checker and aggregator, each its own OS process on one
-nats-server, while the scheduler (a fourth process) runs a sweep of the simulated province; then
+Debian's prometheus scrapes crawler, checker, aggregator and monitor, each its own OS process on
+one nats-server, while the scheduler (one more process) runs a sweep of the simulated province; then
 every Grafana panel and alert expression is evaluated through Prometheus's HTTP API. promtool
 checks the shipped config and rules, and docker-compose checks the compose file.
 (`make tools` installs prometheus and docker-compose; `make test` depends on it.)
@@ -33,7 +33,7 @@ pytestmark = pytest.mark.integration
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 DASHBOARD = DEPLOY / "grafana" / "dashboards" / "govsweep.json"
 ALERTS = DEPLOY / "prometheus-alerts.yml"
-ROLES = ("crawler", "checker", "aggregator")
+ROLES = ("crawler", "checker", "aggregator", "monitor")
 SITES = 12
 SEED = 7
 # Panels that must show data once a sweep has run (the rest may rightly be empty, e.g. failures).
@@ -46,7 +46,15 @@ MUST_HAVE_DATA = {
     "Jobs per second by role and outcome",
     "Verdicts stored (since the aggregator started)",
     "Pass rate per region",
+    "Processes up / connected to NATS, per role",
+    "Pages fetched per second by outcome",
+    "Fetch latency p95, politeness wait excluded",
+    "Link checks per second by class",
+    "Availability probes per second by outcome",
+    "Findings by indicator (last hour)",
 }
+# Alerts that must not hold while every role runs connected (they are evaluated, and found quiet).
+QUIET_ALERTS = {"GovsweepRoleDown", "GovsweepRoleMissing", "GovsweepNatsDisconnected"}
 
 
 def tool(name: str) -> str:
@@ -146,6 +154,7 @@ async def test_prometheus_scrapes_a_distributed_sweep(tmp_path: Path) -> None:
             **LOOPBACK_FARM_ENV,
             "GOVSWEEP_NATS_URL": server.url,
             "GOVSWEEP_BROWSER_ENABLED": "false",  # keep the shared CPUs for the rest
+            "GOVSWEEP_AVAILABILITY_PROBES_PER_DAY": "8640",  # a probe per site every 10 s
         }
         ports = {role: free_port() for role in ROLES}
         prom_port = free_port()
@@ -155,8 +164,9 @@ async def test_prometheus_scrapes_a_distributed_sweep(tmp_path: Path) -> None:
             "scrape_configs": [
                 {
                     "job_name": "govsweep",  # the job name the alert rules use
-                    "static_configs": [
-                        {"targets": [f"127.0.0.1:{port}" for port in ports.values()]}
+                    "static_configs": [  # labelled as deploy/prometheus.yml labels them
+                        {"targets": [f"127.0.0.1:{port}"], "labels": {"role": role}}
+                        for role, port in ports.items()
                     ],
                 }
             ],
@@ -170,9 +180,10 @@ async def test_prometheus_scrapes_a_distributed_sweep(tmp_path: Path) -> None:
                     "GOVSWEEP_STATE_DIR": str(tmp_path / role),
                     "GOVSWEEP_METRICS_PORT": str(port),
                 }
-                procs.append(
-                    await _spawn(["services", "run", role], role_env, tmp_path / f"{role}.log")
-                )
+                args = ["services", "run", role]
+                if role == "monitor":
+                    args += ["--registry", str(registry)]
+                procs.append(await _spawn(args, role_env, tmp_path / f"{role}.log"))
             procs.append(
                 await asyncio.create_subprocess_exec(
                     prometheus,
@@ -217,11 +228,14 @@ async def test_prometheus_scrapes_a_distributed_sweep(tmp_path: Path) -> None:
 
                 # Every dashboard and alert expression evaluates; the key panels have data.
                 assert MUST_HAVE_DATA <= {title for title, _ in dashboard_exprs()}
+                assert QUIET_ALERTS <= {name for name, _ in alerts}
                 for name, expr in [*dashboard_exprs(), *alerts]:
                     answer = await api.query(expr)
                     assert answer["status"] == "success", (name, expr, answer)
                     if name in MUST_HAVE_DATA:
                         assert answer["data"]["result"], (name, expr)
+                    if name in QUIET_ALERTS:
+                        assert answer["data"]["result"] == [], (name, expr)
                 progress = (await api.query(dashboard_exprs()[0][1]))["data"]["result"]
                 assert [float(r["value"][1]) for r in progress] == [1.0]
                 verdicts = (await api.query("sum(govsweep_verdicts_total)"))["data"]["result"]
