@@ -7,6 +7,7 @@ so a container orchestrator restarts or stops routing to a role that lost its bu
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 from collections.abc import Awaitable, Callable, Iterable
 from socketserver import ThreadingMixIn
@@ -18,6 +19,7 @@ from prometheus_client import Counter, Gauge, Histogram, make_wsgi_app
 
 from crawler.links import Prober, classify
 from crawler.model import FetchResult
+from services.config import ConfigError
 
 PAGES_FETCHED = Counter(
     "govsweep_pages_fetched_total",
@@ -143,6 +145,10 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
 
 
+class _ThreadingWSGIServer6(_ThreadingWSGIServer):
+    address_family = socket.AF_INET6
+
+
 def serve(
     port: int, addr: str = "127.0.0.1", ready: Callable[[], bool] | None = None
 ) -> int | None:
@@ -163,6 +169,10 @@ def serve(
             return [b"ok\n" if ok else b"nats disconnected\n"]
         return metrics_app(environ, start_response)
 
-    server = make_server(addr, port, app, _ThreadingWSGIServer, handler_class=_QuietHandler)
+    server_class = _ThreadingWSGIServer6 if ":" in addr else _ThreadingWSGIServer  # "::" is IPv6
+    try:
+        server = make_server(addr, port, app, server_class, handler_class=_QuietHandler)
+    except OSError as exc:  # port taken, address not local: say which setting, no traceback
+        raise ConfigError(f"metrics_port {port} on metrics_addr {addr}: {exc.strerror}") from None
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server.server_port

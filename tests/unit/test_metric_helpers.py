@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import urllib.error
 import urllib.request
 
@@ -10,6 +11,7 @@ from prometheus_client import REGISTRY
 
 from crawler.model import FetchResult
 from services import metrics
+from services.config import ConfigError
 
 
 def sample(name: str, labels: dict[str, str]) -> float:
@@ -58,3 +60,12 @@ def test_healthz_follows_readiness_and_metrics_are_served() -> None:
     assert failed.value.code == 503
     with urllib.request.urlopen(f"{base}/metrics", timeout=5) as resp:
         assert b"govsweep_nats_connected" in resp.read()
+
+
+def test_a_taken_port_is_a_one_line_config_error() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ConfigError, match=f"metrics_port {port} on metrics_addr 127.0.0.1"):
+            metrics.serve(port)
