@@ -226,30 +226,15 @@ async def run(bus: Bus, config: Config, stop: asyncio.Event) -> None:
     async with make_fetcher(config, limits) as fetcher, prober:
         worker = CrawlWorker(bus, config, fetcher, metrics.CountedProber(prober), link_bucket)
         site_slots = max(1, config.crawl.workers // 4)
+        handlers = [
+            ("crawl-site", worker.handle_site),
+            ("crawl-column", worker.handle_column),
+            ("crawl-priority", worker.handle_priority),
+        ]
+        handle = {name: metrics.counted(name, handler) for name, handler in handlers}
         await asyncio.gather(
-            consume(
-                bus,
-                "crawl-site",
-                metrics.counted("crawl-site", worker.handle_site),
-                site_slots,
-                stop,
-                log,
-            ),
-            consume(
-                bus,
-                "crawl-column",
-                metrics.counted("crawl-column", worker.handle_column),
-                config.crawl.workers,
-                stop,
-                log,
-            ),
-            consume(
-                bus,
-                "crawl-priority",
-                metrics.counted("crawl-priority", worker.handle_priority),
-                site_slots,
-                stop,
-                log,
-            ),
+            consume(bus, "crawl-site", handle["crawl-site"], site_slots, stop, log),
+            consume(bus, "crawl-column", handle["crawl-column"], config.crawl.workers, stop, log),
+            consume(bus, "crawl-priority", handle["crawl-priority"], site_slots, stop, log),
         )
     await limits.close()
