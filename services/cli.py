@@ -67,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     check = registry_sub.add_parser("check", help="validate a registry file")
     check.add_argument("file", type=Path)
 
+    accounts = sub.add_parser("accounts", help="政务新媒体 account registry and sweeps")
+    accounts_sub = accounts.add_subparsers(dest="accounts_command", required=True)
+    accounts_check = accounts_sub.add_parser("check", help="validate an account registry file")
+    accounts_check.add_argument("file", type=Path)
+
     rules = sub.add_parser("rules", help="the indicator rule set")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True)
     show = rules_sub.add_parser("show", help="print the effective rules (baseline + overlays)")
@@ -150,6 +155,10 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
         return await commands.run_role(config, args.role, args.registry, args.at, args.quarter)
     if args.command == "registry":
         return commands.registry_check(args.file)
+    if args.command == "accounts":
+        from services import media_cmd
+
+        return media_cmd.accounts_check(args.file)
     if args.command == "rules":
         return commands.rules_show(config, args.overlay)
     if args.command == "extract":
