@@ -45,9 +45,8 @@ def judge_account(
     elif facts.interaction is None and platform in rules.update.platforms:
         unmeasured.append(f"{rules.interaction.indicator}: 公开页面未显示互动渠道，需人工核查")
     findings += _candidates(posts, rules, lexicon)
-    findings += [
-        f for rule in rules.local if (f := _local(rule, posts, platform, at, rules.version))
-    ]
+    if platform in rules.update.platforms:  # local update rules need a post list (not apps)
+        findings += [f for r in rules.local if (f := _local(r, posts, platform, at, rules.version))]
     for note in facts.notes:
         findings.append(Finding("M-V4", "移动客户端", "observation", note, rules.version))
     failed = any(f.level == "veto" and f.holds for f in findings)

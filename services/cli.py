@@ -56,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run one role against GOVSWEEP_NATS_URL")
     run.add_argument(
-        "role", choices=["scheduler", "monitor", "crawler", "browser", "checker", "aggregator"]
+        "role",
+        choices=["scheduler", "monitor", "crawler", "browser", "checker", "aggregator", "account"],
     )
     run.add_argument("--registry", type=Path, help="scheduler: registry to sweep")
     run.add_argument("--at", type=_date, help="scheduler: monitoring time point T")
@@ -71,6 +72,18 @@ def build_parser() -> argparse.ArgumentParser:
     accounts_sub = accounts.add_subparsers(dest="accounts_command", required=True)
     accounts_check = accounts_sub.add_parser("check", help="validate an account registry file")
     accounts_check.add_argument("file", type=Path)
+    accounts_sweep = accounts_sub.add_parser("sweep", help="sweep every account, then the report")
+    accounts_sweep.add_argument("--registry", required=True, type=Path, help="CSV/XLSX of accounts")
+    accounts_sweep.add_argument("--at", type=_date, help="monitoring time point T (default: today)")
+    accounts_sweep.add_argument("--quarter", type=_quarter, help="report quarter (default: T's)")
+    accounts_sweep.add_argument(
+        "--overlay", action="append", default=[], help="media rule overlay (file or packaged name)"
+    )
+    accounts_sweep.add_argument("--out", type=Path, help="report folder")
+    accounts_sweep.add_argument(
+        "--rate-style", choices=["guizhou", "zhaotong", "mianyang", "kaifeng"], default="guizhou"
+    )
+    accounts_sweep.add_argument("--timeout", type=float, help="seconds to wait for all verdicts")
 
     rules = sub.add_parser("rules", help="the indicator rule set")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True)
@@ -151,6 +164,10 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
         return await commands.sweep(
             config, args.registry, args.at, args.quarter, args.out, args.timeout
         )
+    if args.command == "run" and args.role == "account":
+        from services import media_cmd
+
+        return await media_cmd.run_account_role(config)
     if args.command == "run":
         return await commands.run_role(config, args.role, args.registry, args.at, args.quarter)
     if args.command == "registry":
@@ -158,6 +175,17 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "accounts":
         from services import media_cmd
 
+        if args.accounts_command == "sweep":
+            return await media_cmd.accounts_sweep(
+                config,
+                args.registry,
+                args.at,
+                args.quarter,
+                args.overlay,
+                args.out,
+                args.rate_style,
+                args.timeout,
+            )
         return media_cmd.accounts_check(args.file)
     if args.command == "rules":
         return commands.rules_show(config, args.overlay)

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
+from datetime import date
 from pathlib import Path
 
-from services.media_registry import check_accounts
+import msgspec
+
+from services import media_sweep
+from services.cli import UsageError, until_signalled
+from services.config import Config
+from services.media_registry import AccountRegistryInvalid, check_accounts, load_accounts
+from services.media_report import media_markdown, media_tables, quarter_title, write_media_csv
+from services.media_sweep import run_account_sweep
+from services.report import RATE_STYLES
+from services.runtime import Runtime
+from services.scheduler import quarter_of
 
 
 def accounts_check(path: Path) -> int:
@@ -22,3 +34,48 @@ def accounts_check(path: Path) -> int:
         f"{path}: {len(accounts)} valid account(s), {len(errors)} error(s), {len(warnings)} warning(s)"
     )
     return 1 if errors else 0
+
+
+async def accounts_sweep(
+    config: Config,
+    registry: Path,
+    at: date | None,
+    quarter: str | None,
+    overlays: list[str],
+    out: Path | None,
+    rate_style: str,
+    timeout: float | None,
+) -> int:
+    """Sweep every account of a registry, then write the new-media report (Markdown + CSV)."""
+    try:
+        accounts = load_accounts(registry)
+    except AccountRegistryInvalid as exc:
+        for error in exc.errors:
+            print(f"govsweep: {error}", file=sys.stderr)
+        return 2
+    at = at or date.today()
+    quarter = quarter or quarter_of(at)
+    sweep_id, verdicts = await run_account_sweep(config, accounts, at, quarter, overlays, timeout)
+    out = out or Path(config.state_dir) / "reports" / sweep_id
+    out.mkdir(parents=True, exist_ok=True)
+    style = RATE_STYLES[rate_style]
+    markdown = media_markdown(verdicts, quarter_title(quarter), style)
+    (out / "media_report.md").write_text(markdown, encoding="utf-8")
+    write_media_csv(out, media_tables(verdicts, quarter_title(quarter), style))
+    with (out / "account_verdicts.jsonl").open("wb") as handle:
+        for verdict in verdicts:
+            handle.write(msgspec.json.encode(verdict) + b"\n")
+    print(markdown)
+    print(f"报告已写入 {out}", file=sys.stderr)
+    return 0
+
+
+async def run_account_role(config: Config) -> int:
+    """`govsweep run account`: serve account jobs from GOVSWEEP_NATS_URL until SIGTERM/SIGINT."""
+    if not config.nats_url:
+        raise UsageError("run account needs GOVSWEEP_NATS_URL (a shared nats-server)")
+    async with Runtime(config) as rt:
+        assert rt.bus is not None
+        rt.tasks.append(asyncio.create_task(media_sweep.run(rt.bus, config, until_signalled())))
+        await rt.wait()
+    return 0

@@ -131,8 +131,8 @@ def _problems(
     problems = [(f, "missing (empty cell)") for f in REQUIRED if not values[f]]
     code = values["account_id"]
     if code:
-        if any(c.isspace() for c in code):
-            problems.append(("account_id", f"'{code}' contains spaces"))
+        if any(c.isspace() or c in ".*>" for c in code):
+            problems.append(("account_id", f"'{code}' contains spaces or one of . * >"))
         elif code in first_line_of:
             problems.append(
                 ("account_id", f"duplicate {code}: first used on line {first_line_of[code]}")

@@ -29,6 +29,9 @@ class AccountJob(msgspec.Struct):
     at: str  # monitoring time point T, YYYY-MM-DD
     quarter: str
     account: Account
+    overlays: list[
+        str
+    ] = []  # media rule overlays (files, or names in checkers/rulesets/media-overlays)
 
 
 class AccountVerdict(msgspec.Struct):

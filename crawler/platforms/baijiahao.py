@@ -1,7 +1,7 @@
 """百家号: the author's feed, mbd.baidu.com/webpage?tab=main&…&format=jsonp (JSONP).
 
-`callback({"errno": 0, "data": {"list": [{"itemData": {"title": …, "ctime": 1700000000, "url": …,
-"is_origin": 1}}]}})`. A non-zero `errno` (anti-crawl, 验证) is 未能检测.
+`callback({"errno": 0, "data": {"list": [{"itemData": {"title": …, "abstract": …, "ctime":
+1700000000, "url": …, "is_origin": 1}}]}})`. A non-zero `errno` (anti-crawl, 验证) is 未能检测.
 """
 
 from __future__ import annotations
@@ -46,5 +46,6 @@ def _post(item: dict) -> Post:
         date=epoch_day(item["ctime"]),
         title=item.get("title", ""),
         original=bool(item.get("is_origin", 1)),
+        text=item.get("abstract", ""),
         url=item.get("url", ""),
     )
