@@ -84,6 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--rate-style", choices=["guizhou", "zhaotong", "mianyang", "kaifeng"], default="guizhou"
     )
     accounts_sweep.add_argument("--timeout", type=float, help="seconds to wait for all verdicts")
+    accounts_sweep.add_argument(
+        "--reposts",
+        type=Path,
+        help="重要信息转载: the province's list (标题, 来源地址, 发布日期, 转载时限)",
+    )
+    accounts_sweep.add_argument(
+        "--sites", type=Path, help="重要信息转载: site registry to search too"
+    )
 
     rules = sub.add_parser("rules", help="the indicator rule set")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True)
@@ -185,6 +193,8 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
                 args.out,
                 args.rate_style,
                 args.timeout,
+                args.reposts,
+                args.sites,
             )
         return media_cmd.accounts_check(args.file)
     if args.command == "rules":

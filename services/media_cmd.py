@@ -13,9 +13,18 @@ from services import media_sweep
 from services.cli import UsageError, until_signalled
 from services.config import Config
 from services.media_registry import AccountRegistryInvalid, check_accounts, load_accounts
-from services.media_report import media_markdown, media_tables, quarter_title, write_media_csv
-from services.media_sweep import run_account_sweep
+from services.media_report import (
+    markdown_section,
+    media_markdown,
+    media_tables,
+    quarter_title,
+    write_media_csv,
+)
+from services.media_reposts import account_units, repost_summary, repost_tables, site_units
+from services.media_sweep import account_fetcher, run_account_sweep
+from services.registry import RegistryInvalid, load_registry
 from services.report import RATE_STYLES
+from services.repost_items import RepostListInvalid, load_items
 from services.runtime import Runtime
 from services.scheduler import quarter_of
 
@@ -45,11 +54,16 @@ async def accounts_sweep(
     out: Path | None,
     rate_style: str,
     timeout: float | None,
+    reposts: Path | None = None,
+    sites_registry: Path | None = None,
 ) -> int:
-    """Sweep every account of a registry, then write the new-media report (Markdown + CSV)."""
+    """Sweep every account of a registry, then write the new-media report (Markdown + CSV); with
+    `reposts`, also the 重要信息转载 tables over the accounts and the sites of `sites_registry`."""
     try:
         accounts = load_accounts(registry)
-    except AccountRegistryInvalid as exc:
+        items = load_items(reposts) if reposts else []
+        sites = load_registry(sites_registry) if sites_registry else []
+    except (AccountRegistryInvalid, RepostListInvalid, RegistryInvalid) as exc:
         for error in exc.errors:
             print(f"govsweep: {error}", file=sys.stderr)
         return 2
@@ -59,9 +73,19 @@ async def accounts_sweep(
     out = out or Path(config.state_dir) / "reports" / sweep_id
     out.mkdir(parents=True, exist_ok=True)
     style = RATE_STYLES[rate_style]
-    markdown = media_markdown(verdicts, quarter_title(quarter), style)
+    title = quarter_title(quarter)
+    markdown = media_markdown(verdicts, title, style)
+    tables = media_tables(verdicts, title, style)
+    if items:
+        units = account_units(items, verdicts)
+        if sites:
+            async with account_fetcher(config) as fetcher:
+                units = await site_units(fetcher, items, sites, at) + units
+        extra = repost_tables(units, title)
+        markdown += "\n" + markdown_section("重要信息转载", repost_summary(items, units), extra)
+        tables += extra
     (out / "media_report.md").write_text(markdown, encoding="utf-8")
-    write_media_csv(out, media_tables(verdicts, quarter_title(quarter), style))
+    write_media_csv(out, tables)
     with (out / "account_verdicts.jsonl").open("wb") as handle:
         for verdict in verdicts:
             handle.write(msgspec.json.encode(verdict) + b"\n")

@@ -170,8 +170,14 @@ def media_tables(
 def media_markdown(
     verdicts: list[AccountVerdict], quarter_title: str = "", style: RateStyle = GUIZHOU
 ) -> str:
-    lines = ["## 政务新媒体检查情况", "", summary(latest(verdicts), style), ""]
-    for table in media_tables(verdicts, quarter_title, style):
+    tables = media_tables(verdicts, quarter_title, style)
+    return markdown_section("政务新媒体检查情况", summary(latest(verdicts), style), tables)
+
+
+def markdown_section(heading: str, paragraph: str, tables: list[Table]) -> str:
+    """A report section: heading, the summary paragraph, each table (or 无。)."""
+    lines = [f"## {heading}", "", paragraph, ""]
+    for table in tables:
         lines += [f"### {table.title}", ""]
         lines += _table(table.header, table.rows) if table.rows else ["无。"]
         lines.append("")

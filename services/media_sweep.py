@@ -64,7 +64,10 @@ async def check_account(
 
 
 def account_fetcher(config: Config) -> Fetcher:
-    politeness = PlatformPoliteness(scale=config.crawl.per_host_rate / DEFAULT_RATE)
+    crawl = config.crawl
+    politeness = PlatformPoliteness(
+        crawl.per_host_rate / DEFAULT_RATE, crawl.per_host_concurrency, crawl.per_host_rate
+    )
     return Fetcher(
         politeness,
         timeout_s=config.crawl.timeout_s,

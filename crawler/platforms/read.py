@@ -30,8 +30,8 @@ BLOCK_STATUSES = {403, 412, 418, 429, 432, 521}  # what platforms answer a visit
 class PlatformPoliteness(Politeness):
     """Per-host gates whose limits are the platform's, found by the host the adapter reads."""
 
-    def __init__(self, scale: float = 1.0) -> None:
-        super().__init__()
+    def __init__(self, scale: float = 1.0, concurrency: int = 2, rate: float = 4.0) -> None:
+        super().__init__(concurrency, rate)  # for hosts that are not a platform (sites)
         self.scale = scale  # the loopback farm may go faster; real platforms get 1.0
         self._platform_of: dict[str, str] = {}
 

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from crawler.platforms.base import PLATFORM_NAMES
 from services.farm.accounts import PLATFORMS, AccountSpec, SimPost
+from services.farm.reposts import RepostSite, home_page, repost_list_page
 
 CHINA = timezone(timedelta(hours=8))
 SHUTDOWN_S = 1.0
@@ -45,6 +46,10 @@ def platform_address(platform: str) -> str:
     return f"127.43.0.{PLATFORMS.index(platform) + 1}"
 
 
+def site_address(site: RepostSite) -> str:
+    return f"127.43.1.{site.index + 1}"
+
+
 def platform_id(spec: AccountSpec) -> str:
     return f"sim{spec.index:05d}"
 
@@ -63,11 +68,22 @@ def _weibo_time(day: date) -> str:
 class PlatformFarm:
     """`async with PlatformFarm(accounts) as farm:` — `farm.url(spec)` is the account's feed URL."""
 
-    def __init__(self, accounts: list[AccountSpec]) -> None:
+    def __init__(
+        self,
+        accounts: list[AccountSpec],
+        sites: list[RepostSite] | None = None,
+        at: date | None = None,
+    ) -> None:
         self.accounts = {(a.platform, platform_id(a)): a for a in accounts}
+        self.sites = sites or []  # county sites for 重要信息转载, on 127.43.1.N
+        self.at = at or date.today()
         self.port = 0
         self.requests = 0
         self._runner: web.AppRunner | None = None
+        self._idle: list[socket.socket] = []  # a down site's address: bound, never listening
+
+    def site_url(self, site: RepostSite) -> str:
+        return f"http://{site_address(site)}:{self.port}/"
 
     def url(self, spec: AccountSpec) -> str:
         path = PATHS[spec.platform].format(id=platform_id(spec))
@@ -93,17 +109,24 @@ class PlatformFarm:
             app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_S
         )
         await runner.setup()
+        addresses = [platform_address(p) for p in PLATFORMS] + [site_address(s) for s in self.sites]
+        down = {site_address(s) for s in self.sites if s.down}
         try:
-            for platform in PLATFORMS:
+            for address in addresses:
                 sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                sock.bind((platform_address(platform), self.port))
+                sock.bind((address, self.port))
                 self.port = sock.getsockname()[1]
+                if address in down:
+                    self._idle.append(sock)
+                    continue
                 sock.listen(128)
                 sock.setblocking(False)
                 await web.SockSite(runner, sock).start()
         except BaseException:
             await runner.cleanup()
+            for sock in self._idle:
+                sock.close()
             raise
         self._runner = runner
         return self
@@ -112,11 +135,22 @@ class PlatformFarm:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        for sock in self._idle:
+            sock.close()
+        self._idle = []
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         self.requests += 1
         sockname = request.transport.get_extra_info("sockname") if request.transport else None
         address = sockname[0] if sockname else ""
+        site = next((s for s in self.sites if site_address(s) == address), None)
+        if site is not None:
+            page = (
+                repost_list_page(site)
+                if request.path.startswith("/zzzq/")
+                else home_page(site, self.at)
+            )
+            return web.Response(text=page, content_type="text/html")
         platform = next((p for p in PLATFORMS if platform_address(p) == address), "")
         if platform in ID_PARAMS:
             account_id = request.query.get(ID_PARAMS[platform], "")

@@ -3,7 +3,7 @@ real nats-server: every planted new-media defect is found, per-platform rates eq
 
 from __future__ import annotations
 
-from datetime import date
+import csv
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,13 @@ from crawler.security import default_lexicon
 from services.config import Config, for_loopback_farm
 from services.farm.accounts import accounts_manifest, generate_accounts
 from services.farm.platforms import PlatformFarm
+from services.farm.reposts import (
+    important_items,
+    plant_in_accounts,
+    repost_sites,
+    reposts_manifest,
+)
+from services.media_cmd import accounts_sweep
 from services.media_registry import load_accounts
 from services.media_report import media_tables, platform_rows
 from services.media_sweep import overlay_paths, run_account_sweep
@@ -100,3 +107,55 @@ async def test_account_sweep_on_nats_matches_the_manifest(tmp_path: Path) -> Non
         )
     assert overlay_paths(["kaifeng-2024.toml"])[0].exists()
     assert media_tables(verdicts)[2].rows  # 存在问题的政务新媒体 under the 开封 overlay
+
+
+async def test_reposts_on_sites_and_accounts_match_the_manifest(tmp_path: Path) -> None:
+    """`govsweep accounts sweep --reposts --sites`: every planted 转载 outcome, on both kinds of unit."""
+    items = important_items(AT)
+    specs = generate_accounts(ACCOUNTS, 9, AT)
+    plant_in_accounts(specs, items)
+    sites = repost_sites(6, items, AT)
+    truth = reposts_manifest(specs, sites, items)
+    config = for_loopback_farm(Config(state_dir=str(tmp_path / "state"), metrics_port=-1))
+    with (tmp_path / "items.csv").open("w", encoding="utf-8-sig") as handle:
+        handle.write("标题,来源地址,发布日期,转载时限\n")
+        handle.writelines(f"{i.title},{i.source_url},{i.published},{i.deadline}\n" for i in items)
+    async with PlatformFarm(specs, sites, AT) as farm:
+        farm.write_registry_csv(tmp_path / "accounts.csv")
+        with (tmp_path / "sites.csv").open("w", encoding="utf-8-sig") as handle:
+            handle.write("网站标识码,网站名称,首页地址,地区/部门,网站类型\n")
+            handle.writelines(
+                f"41020000{s.index:02d},{s.name},{farm.site_url(s)},开封市,门户\n" for s in sites
+            )
+        code = await accounts_sweep(
+            config,
+            tmp_path / "accounts.csv",
+            AT,
+            "2024Q1",
+            [],
+            tmp_path / "out",
+            "kaifeng",
+            120,
+            tmp_path / "items.csv",
+            tmp_path / "sites.csv",
+        )
+    assert code == 0
+    with (tmp_path / "out" / "重要信息转载情况.csv").open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    with (tmp_path / "out" / "重要信息未按时转载明细.csv").open(encoding="utf-8-sig") as handle:
+        details = list(csv.DictReader(handle))
+    names = {s.account_id: f"{s.name}（" for s in specs} | {
+        f"site-{s.index}": s.name for s in sites
+    }
+    by_name = {row["名称"]: row for row in rows}
+    assert len(rows) == len(truth)
+    for key, outcomes in truth.items():
+        [row] = [r for n, r in by_name.items() if n.startswith(names[key])]
+        for outcome in ("按时转载", "逾期转载", "未转载", "未能检测"):
+            assert int(row[outcome]) == list(outcomes.values()).count(outcome), (key, outcome)
+        listed = {d["重要信息"]: d["转载情况"] for d in details if d["名称"] == row["名称"]}
+        assert listed == {t: o for t, o in outcomes.items() if o != "按时转载"}, key
+    kinds = {o for outcomes in truth.values() for o in outcomes.values()}
+    assert kinds == {"按时转载", "逾期转载", "未转载", "未能检测"}
+    report = (tmp_path / "out" / "media_report.md").read_text(encoding="utf-8")
+    assert "本次检查以6家政府网站和40个文字信息类政务新媒体为样本，对3条重要信息" in report
