@@ -114,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=int, default=1)
     serve.add_argument("--at", type=_date, help="monitoring time point the content is dated for")
     serve.add_argument("--out", type=Path, default=Path("farm"), help="registry + manifest folder")
+    platforms = farm_sub.add_parser("platforms", help="serve simulated 政务新媒体 platforms")
+    platforms.add_argument("--accounts", type=int, default=70)
+    platforms.add_argument("--sites", type=int, default=6, help="county sites for 重要信息转载")
+    platforms.add_argument("--seed", type=int, default=1)
+    platforms.add_argument("--at", type=_date, help="monitoring time point the posts are dated for")
+    platforms.add_argument("--out", type=Path, default=Path("farm-media"))
 
     demo = sub.add_parser("demo", help="simulated province + embedded NATS + sweep + report")
     demo.add_argument("--sites", type=int, default=40)
@@ -201,6 +207,12 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
         return commands.rules_show(config, args.overlay)
     if args.command == "extract":
         return await commands.extract(config, args.source, args.url, args.at, args.kind)
+    if args.command == "farm" and args.farm_command == "platforms":
+        from services import media_cmd
+
+        return await media_cmd.farm_platforms(
+            args.accounts, args.sites, args.seed, args.at, args.out
+        )
     if args.command == "farm":
         return await commands.farm_serve(args.sites, args.seed, args.at, args.out)
     if args.command == "demo":

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -12,6 +14,14 @@ import msgspec
 from services import media_sweep
 from services.cli import UsageError, until_signalled
 from services.config import Config
+from services.farm.accounts import accounts_manifest, generate_accounts
+from services.farm.platforms import PlatformFarm
+from services.farm.reposts import (
+    important_items,
+    plant_in_accounts,
+    repost_sites,
+    reposts_manifest,
+)
 from services.media_registry import AccountRegistryInvalid, check_accounts, load_accounts
 from services.media_report import (
     markdown_section,
@@ -102,4 +112,36 @@ async def run_account_role(config: Config) -> int:
         assert rt.bus is not None
         rt.tasks.append(asyncio.create_task(media_sweep.run(rt.bus, config, until_signalled())))
         await rt.wait()
+    return 0
+
+
+async def farm_platforms(accounts: int, sites: int, seed: int, at: date | None, out: Path) -> int:
+    """Serve simulated platforms (and repost sites) on loopback until stopped; write the account
+    registry, the site list, the repost list and the ground truth to `out`."""
+    at = at or date.today()
+    specs = generate_accounts(accounts, seed, at)
+    items = important_items(at)
+    plant_in_accounts(specs, items)
+    county_sites = repost_sites(sites, items, at)
+    out.mkdir(parents=True, exist_ok=True)
+    async with PlatformFarm(specs, county_sites, at) as farm:
+        farm.write_registry_csv(out / "accounts.csv")
+        with (out / "sites.csv").open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["网站标识码", "网站名称", "首页地址", "地区/部门", "网站类型"])
+            for site in county_sites:
+                writer.writerow(
+                    [f"41020000{site.index:02d}", site.name, farm.site_url(site), "模拟市", "门户"]
+                )
+        with (out / "items.csv").open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["标题", "来源地址", "发布日期", "转载时限"])
+            writer.writerows([i.title, i.source_url, i.published, i.deadline] for i in items)
+        manifest = accounts_manifest(specs, at)
+        manifest["reposts"] = reposts_manifest(specs, county_sites, items)
+        (out / "accounts_manifest.json").write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        print(f"simulated platforms on port {farm.port}; registry and ground truth in {out}")
+        await until_signalled().wait()
     return 0

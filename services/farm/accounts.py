@@ -99,9 +99,8 @@ def generate_accounts(n: int, seed: int, at: date) -> list[AccountSpec]:
         defect = _defect_for(index, platform)
         unit, region = UNITS[rng.randrange(len(UNITS))]
         code = f"410200M{index + 1:03d}{PLATFORM_CODES[platform]}0001"
-        spec = AccountSpec(
-            index, code, f"{region}{_short(unit)}{index + 1}号", platform, unit, region, defect
-        )
+        name = f"{unit.removesuffix('人民政府办公室')}政务{index + 1}号"
+        spec = AccountSpec(index, code, name, platform, unit, region, defect)
         if platform == "app":
             spec.download = defect != "no_download"
         else:
@@ -114,10 +113,6 @@ def generate_accounts(n: int, seed: int, at: date) -> list[AccountSpec]:
             )
         accounts.append(spec)
     return accounts
-
-
-def _short(unit: str) -> str:
-    return unit.removesuffix("人民政府办公室").removeprefix("市") or "政府"
 
 
 def _defect_for(index: int, platform: str) -> str:
