@@ -16,16 +16,21 @@ from crawler.security import default_lexicon
 from services.config import Config, for_loopback_farm
 from services.farm.accounts import accounts_manifest, generate_accounts
 from services.farm.platforms import PlatformFarm
+from services.farm.province import generate_province
 from services.farm.reposts import (
     important_items,
     plant_in_accounts,
     repost_sites,
     reposts_manifest,
 )
+from services.farm.server import FarmServer
 from services.media_cmd import accounts_sweep
 from services.media_registry import load_accounts
 from services.media_report import media_tables, platform_rows
-from services.media_sweep import overlay_paths, run_account_sweep
+from services.media_reposts import site_units
+from services.media_sweep import account_fetcher, overlay_paths, run_account_sweep
+from services.registry import load_registry
+from services.report import pass_rate
 from tests.conftest import AT
 
 pytestmark = pytest.mark.integration
@@ -105,6 +110,8 @@ async def test_account_sweep_on_nats_matches_the_manifest(tmp_path: Path) -> Non
             counts["failed"],
             counts["unmeasured"],
         )
+        checked = counts["accounts"] - counts["unmeasured"]
+        assert row[5] == pass_rate(checked, counts["failed"]), platform
     assert overlay_paths(["kaifeng-2024.toml"])[0].exists()
     assert media_tables(verdicts)[2].rows  # 存在问题的政务新媒体 under the 开封 overlay
 
@@ -159,3 +166,21 @@ async def test_reposts_on_sites_and_accounts_match_the_manifest(tmp_path: Path) 
     assert kinds == {"按时转载", "逾期转载", "未转载", "未能检测"}
     report = (tmp_path / "out" / "media_report.md").read_text(encoding="utf-8")
     assert "本次检查以6家政府网站和40个文字信息类政务新媒体为样本，对3条重要信息" in report
+
+
+async def test_reposts_on_the_farm_province_sites(tmp_path: Path) -> None:
+    """The site side of 转载 on the simulated province's own pages and faults: a site whose home page
+    cannot be read is 未能检测 for every item, a readable one (which reposted nothing) 未转载."""
+    province = generate_province(30, 7, AT)  # the smallest size with home-page faults
+    items = important_items(AT)
+    config = for_loopback_farm(Config(state_dir=str(tmp_path / "state"), metrics_port=-1))
+    async with FarmServer(province):
+        province.write_registry_csv(tmp_path / "registry.csv")
+        sites = load_registry(tmp_path / "registry.csv")
+        async with account_fetcher(config) as fetcher:
+            units = await site_units(fetcher, items, sites, AT)
+    faults = {s.site_id: s.home_fault for s in province}
+    assert any(faults.values()) and not all(faults.values())  # both kinds are exercised
+    for unit in units:
+        want = "未能检测" if faults[unit.key] else "未转载"
+        assert {o.outcome for o in unit.outcomes} == {want}, (unit.name, faults[unit.key])
