@@ -102,8 +102,21 @@ def check_unit(
     published: list[Published] | None,
     reason: str = "",
     threshold: float = THRESHOLD,
+    complete_from: str | None = None,
 ) -> list[RepostOutcome]:
-    """Every item's outcome for one unit; `published` None means the unit could not be read."""
+    """Every item's outcome for one unit; `published` None means the unit could not be read.
+
+    `complete_from` is the day from which what was read is complete (a feed or list cut off after
+    its first pages shows nothing older); None means complete. An item not found that was published
+    before that day may sit in the part not read: 未能检测, never 未转载.
+    """
     if published is None:
         return [RepostOutcome(i.title, UNMEASURED, title=reason) for i in items]
-    return [find_repost(i, published, threshold) for i in items]
+    outcomes = []
+    for item in items:
+        outcome = find_repost(item, published, threshold)
+        if outcome.outcome == MISSING and complete_from and item.published < complete_from:
+            why = f"只读取到{complete_from}以后的信息，未覆盖发布日期{item.published}"
+            outcome = RepostOutcome(item.title, UNMEASURED, title=why)
+        outcomes.append(outcome)
+    return outcomes

@@ -1,8 +1,10 @@
 """What a site published, for 重要信息转载: its home page entries and the lists of the columns where
 reposts go (转载/要闻/动态/通知/政策 columns first), read with the same extractor as a sweep.
 
-Bounded: at most `max_columns` columns, the first page of each. A site whose home page cannot be read
-gives None (未能检测 for every item), never "未转载".
+Bounded: at most `max_columns` columns and `max_pages` pages of each; a list is followed to its next
+page only while its oldest entry is still after `since` (the earliest item's date). The day from
+which the reading is complete is returned, so an item older than a list that was cut off is
+未能检测. A site whose home page cannot be read gives None (未能检测 for every item), never 未转载.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from crawler.model import ColumnRef
 
 REPOST_WORDS = ("转载", "要闻", "重要", "动态", "通知", "政策", "公告", "新闻")
 MAX_COLUMNS = 12
+MAX_PAGES = 3
 
 
 def _priority(column: ColumnRef) -> tuple[int, int]:
@@ -26,21 +29,49 @@ def _priority(column: ColumnRef) -> tuple[int, int]:
 
 
 async def site_published(
-    fetcher: Fetcher, url: str, at: date, max_columns: int = MAX_COLUMNS
-) -> tuple[list[Published] | None, str]:
-    """(entries, "") or (None, why the site could not be read)."""
+    fetcher: Fetcher,
+    url: str,
+    at: date,
+    since: date,
+    max_columns: int = MAX_COLUMNS,
+    max_pages: int = MAX_PAGES,
+) -> tuple[list[Published] | None, str, str | None]:
+    """(entries, "", complete_from) or (None, why the site could not be read, None)."""
     page = await fetcher.get(url)
     if page.body is None:
-        return None, f"首页无法访问 ({page.result.error or page.result.status})"
+        return None, f"首页无法访问 ({page.result.error or page.result.status})", None
     html, charset = decode_html(page.body, page.content_type)
     home = extract_page(html, url, at, charset, "home")
     entries = [Published(i.title, i.date, i.url or "") for i in home.items]
-    columns = sorted(home.columns, key=_priority)[:max_columns]
-    for column in columns:
-        list_page = await fetcher.get(column.url)
-        if list_page.body is None:
-            continue  # one unreadable column: the others may still hold the repost
-        text, encoding = decode_html(list_page.body, list_page.content_type)
-        facts = extract_page(text, column.url, at, encoding, "list")
+    complete_from: str | None = None
+    for column in sorted(home.columns, key=_priority)[:max_columns]:
+        cut_off = await _read_list(fetcher, column.url, at, since, max_pages, entries)
+        if cut_off is not None:
+            complete_from = max(complete_from or cut_off, cut_off)
+    return entries, "", complete_from
+
+
+async def _read_list(
+    fetcher: Fetcher, url: str, at: date, since: date, max_pages: int, entries: list[Published]
+) -> str | None:
+    """Read one list into `entries`, following next pages while it is newer than `since`.
+    Returns the oldest day read when the list was cut off before reaching `since`, else None."""
+    list_url = url
+    for page_number in range(1, max_pages + 1):
+        page = await fetcher.get(list_url)
+        if page.body is None:
+            return None  # an unreadable list: the site's other lists may still hold the repost
+        text, encoding = decode_html(page.body, page.content_type)
+        facts = extract_page(text, list_url, at, encoding, "list")
         entries += [Published(i.title, i.date, i.url or "") for i in facts.items]
-    return entries, ""
+        if not facts.next_pages:
+            return None  # the whole list was read
+        oldest = min((i.date for i in facts.items if i.date), default=None)
+        if oldest is None:
+            return at.isoformat()  # undated and paginated: nothing shows how far back it goes
+        if oldest <= since.isoformat():
+            return None  # reached back far enough
+        if page_number == max_pages:
+            return oldest
+        list_url = facts.next_pages[0]
+    return None

@@ -52,15 +52,13 @@ def account_units(items: list[ImportantItem], verdicts: list[AccountVerdict]) ->
         a = v.account
         if a.platform not in TEXT_PLATFORMS:
             continue
-        published = (
-            [Published(p.title, p.date, p.url) for p in v.facts.posts] if v.facts.measured else None
-        )
+        posts = v.facts.posts
+        published = [Published(p.title, p.date, p.url) for p in posts] if v.facts.measured else None
+        # A feed shows its latest posts only: what is older than the oldest one was not read.
+        complete_from = min((p.date for p in posts), default=None)
         name = f"{a.name}（{PLATFORM_NAMES[a.platform]}）"
-        units.append(
-            RepostUnit(
-                ACCOUNT, a.account_id, name, a.unit, check_unit(items, published, v.facts.reason)
-            )
-        )
+        outcomes = check_unit(items, published, v.facts.reason, complete_from=complete_from)
+        units.append(RepostUnit(ACCOUNT, a.account_id, name, a.unit, outcomes))
     return units
 
 
@@ -68,14 +66,14 @@ async def site_units(
     fetcher: Fetcher, items: list[ImportantItem], sites: list[Site], at: date
 ) -> list[RepostUnit]:
     gate = asyncio.Semaphore(SITE_CONCURRENCY)
+    since = min((date.fromisoformat(i.published) for i in items), default=at)
 
     async def one(site: Site) -> RepostUnit:
         async with gate:
-            published, reason = await site_published(fetcher, site.url, at)
+            published, reason, complete_from = await site_published(fetcher, site.url, at, since)
         owner = site.region_name or site.region_code
-        return RepostUnit(
-            SITE, site.site_id, site.name, owner, check_unit(items, published, reason)
-        )
+        outcomes = check_unit(items, published, reason, complete_from=complete_from)
+        return RepostUnit(SITE, site.site_id, site.name, owner, outcomes)
 
     return list(await asyncio.gather(*(one(s) for s in sorted(sites, key=lambda s: s.site_id))))
 

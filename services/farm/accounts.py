@@ -138,6 +138,7 @@ def _posts(rng: random.Random, defect: str, at: date) -> list[SimPost]:
     if defect == "weekly_once":
         return [SimPost(at - timedelta(days=3), title()), SimPost(at - timedelta(days=12), title())]
     posts = [SimPost(at - timedelta(days=d), title()) for d in sorted(rng.sample(range(0, 7), 3))]
+    posts += [SimPost(at - timedelta(days=d), title()) for d in (40, 45)]  # older history
     posts.append(SimPost(at - timedelta(days=200), "置顶：本号简介", pinned=True))
     if defect == "reposts_only":
         posts = [SimPost(p.day, p.title, original=False) for p in posts[:3]]

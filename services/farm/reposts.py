@@ -93,10 +93,18 @@ def reposts_manifest(
             continue
         if spec.defect == "blocked":
             truth[spec.account_id] = {i.title: UNMEASURED for i in items}
-        elif spec.defect:
-            truth[spec.account_id] = {i.title: MISSING for i in items}
-        else:
-            truth[spec.account_id] = {i.title: _planned(spec.index, k) for k, i in enumerate(items)}
+            continue
+        # The feed shows what the account has (WeChat's history has no pinned post); an item older
+        # than the oldest post shown may be in the part a reader never sees.
+        shown = [p.day for p in spec.posts if not (p.pinned and spec.platform == "wechat")]
+        oldest = min(shown, default=None)
+        outcomes = {}
+        for k, item in enumerate(items):
+            outcome = MISSING if spec.defect else _planned(spec.index, k)
+            if outcome == MISSING and oldest and oldest > date.fromisoformat(item.published):
+                outcome = UNMEASURED
+            outcomes[item.title] = outcome
+        truth[spec.account_id] = outcomes
     for site in sites:
         if site.down:
             truth[f"site-{site.index}"] = {i.title: UNMEASURED for i in items}

@@ -80,3 +80,14 @@ def test_item_list_reads_chinese_dates_and_names_bad_rows(tmp_path: Path) -> Non
         m.startswith(f"{path}:5: field 发布日期: '2024-02-30' is not a date") for m in messages
     )
     assert any(m.startswith(f"{path}:5: field 来源地址: 'not a url'") for m in messages)
+
+
+def test_an_item_older_than_what_was_read_is_unmeasured_not_missing() -> None:
+    recent = [Published("无关信息", "2024-03-10")]
+    [cut] = check_unit([ITEM], recent, complete_from="2024-03-10")
+    assert cut.outcome == UNMEASURED and cut.title.startswith("只读取到2024-03-10以后的信息")
+    [covered] = check_unit([ITEM], recent, complete_from="2024-02-20")
+    assert covered.outcome == MISSING
+    # Found is found, however far back the reading went.
+    [found] = check_unit([ITEM], [Published(ITEM.title, "2024-03-02")], complete_from="2024-03-02")
+    assert found.outcome == ON_TIME
