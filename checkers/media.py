@@ -24,13 +24,19 @@ MAX_CANDIDATES = 20
 _ID_CARD = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 _MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _CARD = re.compile(r"(?<!\d)\d{16,19}(?!\d)")
+_NAME_NOISE = re.compile(r"[\s\"'“”‘’《》「」【】()（）·.。,，:：_\-—]+")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
 def judge_account(
-    facts: AccountFacts, platform: str, at: date, rules: MediaRules, lexicon: Lexicon | None
+    facts: AccountFacts,
+    platform: str,
+    at: date,
+    rules: MediaRules,
+    lexicon: Lexicon | None,
+    registered_name: str = "",
 ) -> Verdict:
-    """The account's verdict at T = `at`."""
+    """The account's verdict at T = `at`; `registered_name` is the registry's 账号名称."""
     if not facts.measured:
         return Verdict(UNMEASURED, unmeasured=[facts.reason], blocked_by=["M-V2"])
     posts = [p for p in facts.posts if date.fromisoformat(p.date) <= at]
@@ -47,6 +53,9 @@ def judge_account(
     findings += _candidates(posts, rules, lexicon)
     if platform in rules.update.platforms:  # local update rules need a post list (not apps)
         findings += [f for r in rules.local if (f := _local(r, posts, platform, at, rules.version))]
+    registration = _registration(facts, registered_name, rules)
+    if registration:
+        findings.append(registration)
     for note in facts.notes:
         findings.append(Finding("M-V4", "移动客户端", "observation", note, rules.version))
     failed = any(f.level == "veto" and f.holds for f in findings)
@@ -91,6 +100,24 @@ def _interaction(facts: AccountFacts, rules: MediaRules) -> Finding | None:
         rule.message,
         rules.version,
         evidence=[Evidence(url=facts.url, detail=facts.interaction_detail)],
+    )
+
+
+def _registration(facts: AccountFacts, registered: str, rules: MediaRules) -> Finding | None:
+    """The platform shows another name than the registry: 备案信息有误 (存在问题)."""
+    rule = rules.registration
+    if rule is None or not facts.name or not registered:
+        return None
+    if _NAME_NOISE.sub("", facts.name) == _NAME_NOISE.sub("", registered):
+        return None
+    detail = f"平台显示名称“{facts.name}”，备案名称“{registered}”"
+    return Finding(
+        rule.indicator,
+        rule.name,
+        PROBLEM,
+        rule.message,
+        rules.version,
+        evidence=[Evidence(url=facts.url, detail=detail)],
     )
 
 

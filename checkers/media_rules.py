@@ -19,6 +19,7 @@ from crawler.platforms.base import PLATFORM_NAMES
 BASELINE = Path(__file__).parent / "rulesets" / "media-gov-2019-19.toml"
 PERSONAL_DATA_KINDS = ("身份证号", "手机号", "银行卡号")
 LOCAL_LEVELS = ("problem", "veto")
+MERGED_TABLES = ("update", "interaction", "candidates", "registration")
 
 
 class UpdateRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -44,6 +45,12 @@ class CandidateRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     personal_data: list[str] = []
 
 
+class RegistrationRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    indicator: str
+    name: str
+    message: str
+
+
 class LocalRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A local update rule: fewer than `min_posts` posts in the window before T is a problem."""
 
@@ -63,6 +70,7 @@ class MediaRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     update: UpdateRule
     interaction: InteractionRule
     candidates: CandidateRule
+    registration: RegistrationRule | None = None
     local: list[LocalRule] = []
 
 
@@ -82,7 +90,7 @@ def load_media_rules(overlays: list[Path] | None = None, base: Path = BASELINE) 
         for entry in overlay.pop("local", []):
             local.append({**entry, "version": version} if isinstance(entry, dict) else entry)
         for key, value in overlay.items():
-            if key not in ("update", "interaction", "candidates") or not isinstance(value, dict):
+            if key not in MERGED_TABLES or not isinstance(value, dict):
                 errors.append(
                     f"{path}: {key}: not a media rule table (update, interaction, candidates, local)"
                 )

@@ -59,7 +59,8 @@ async def check_account(
     """Read one account's public view and judge it."""
     account = job.account
     facts = await read_account(fetcher, account.platform, account.address)
-    verdict = judge_account(facts, account.platform, date.fromisoformat(job.at), rules, lexicon)
+    at = date.fromisoformat(job.at)
+    verdict = judge_account(facts, account.platform, at, rules, lexicon, account.name)
     return AccountVerdict(job.sweep_id, job.at, job.quarter, account, verdict, facts, now())
 
 

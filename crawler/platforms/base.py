@@ -64,6 +64,7 @@ class AccountFacts(msgspec.Struct, omit_defaults=True):
     # None when the public view does not show it.
     interaction: bool | None = None
     interaction_detail: str = ""
+    name: str = ""  # the account's display name as the view shows it ("" when it does not)
     notes: list[str] = []  # what else the view showed worth reporting (e.g. an app's download link)
 
 

@@ -1,7 +1,7 @@
 """抖音: the web profile's video list, www.douyin.com/aweme/v1/web/aweme/post/ (JSON).
 
 `{"status_code": 0, "aweme_list": [{"aweme_id": …, "desc": …, "create_time": 1700000000,
-"is_top": 1}]}`. Without the platform's signed parameters it answers an empty body or a non-zero
+"is_top": 1, "author": {"nickname": …}}]}`. Without the platform's signed parameters it answers an empty body or a non-zero
 `status_code`: 未能检测. A video is the account's own post (抖音 has no 转发 in the list).
 """
 
@@ -43,6 +43,8 @@ class Douyin:
                 )
                 for item in data.get("aweme_list") or []
             ]
+            authors = [item.get("author") or {} for item in data.get("aweme_list") or []]
+            name = next((a["nickname"] for a in authors if a.get("nickname")), "")
         except (msgspec.DecodeError, AttributeError, KeyError, TypeError, ValueError) as exc:
             return unmeasured(url, f"抖音页面结构无法识别 ({type(exc).__name__})")
-        return AccountFacts(url=url, measured=True, posts=posts)
+        return AccountFacts(url=url, measured=True, posts=posts, name=name)

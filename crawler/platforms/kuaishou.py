@@ -1,7 +1,7 @@
 """快手: the web profile page www.kuaishou.com/profile/<id> (HTML with the Apollo state inline).
 
 The page carries `window.__APOLLO_STATE__ = {"defaultClient": {"VisionVideoDetailPhoto:<id>":
-{"caption": …, "timestamp": 1700000000000, …}, …}};`. A page without that state (a 滑块验证 page,
+{"caption": …, "timestamp": 1700000000000, …}, "VisionVideoDetailAuthor:<id>": {"name": …}, …}};`. A page without that state (a 滑块验证 page,
 a login wall) is 未能检测.
 """
 
@@ -18,6 +18,7 @@ _STATE = re.compile(
     rb"window\.__APOLLO_STATE__\s*=\s*(\{.*?\})\s*;\s*(?:\(function|</script>)", re.S
 )
 PHOTO_KEY = "VisionVideoDetailPhoto:"
+AUTHOR_KEY = "VisionVideoDetailAuthor:"
 
 
 class Kuaishou:
@@ -44,6 +45,8 @@ class Kuaishou:
                 for key, value in state.items()
                 if key.startswith(PHOTO_KEY)
             ]
+            authors = [v for k, v in state.items() if k.startswith(AUTHOR_KEY)]
+            name = next((a["name"] for a in authors if a.get("name")), "")
         except (msgspec.DecodeError, AttributeError, KeyError, TypeError, ValueError) as exc:
             return unmeasured(url, f"快手页面结构无法识别 ({type(exc).__name__})")
-        return AccountFacts(url=url, measured=True, posts=posts)
+        return AccountFacts(url=url, measured=True, posts=posts, name=name)

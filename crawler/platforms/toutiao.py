@@ -1,7 +1,7 @@
 """今日头条: the profile feed, www.toutiao.com/api/pc/list/user/feed?category=profile_all (JSON).
 
 `{"message": "success", "data": [{"title": …, "abstract": …, "publish_time": 1700000000,
-"article_url": …, "is_original": true}]}`; a 微头条 without a title has only `content`. Anything but
+"article_url": …, "is_original": true, "user_info": {"name": …}}]}`; a 微头条 without a title has only `content`. Anything but
 `"message": "success"` (e.g. "error", a captcha) is 未能检测.
 """
 
@@ -34,9 +34,11 @@ class Toutiao:
             if data.get("message") != "success":
                 return unmeasured(url, f"今日头条拒绝访问: {data.get('message') or '未返回内容'}")
             posts = [_post(item) for item in data["data"]]
+            users = [item.get("user_info") or {} for item in data["data"]]
+            name = next((u["name"] for u in users if u.get("name")), "")
         except (msgspec.DecodeError, AttributeError, KeyError, TypeError, ValueError) as exc:
             return unmeasured(url, f"今日头条页面结构无法识别 ({type(exc).__name__})")
-        return AccountFacts(url=url, measured=True, posts=posts)
+        return AccountFacts(url=url, measured=True, posts=posts, name=name)
 
 
 def _post(item: dict) -> Post:

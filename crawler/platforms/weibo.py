@@ -1,7 +1,7 @@
 """新浪微博: the mobile web view's profile feed, m.weibo.cn/api/container/getIndex (JSON).
 
 `{"ok": 1, "data": {"cards": [{"card_type": 9, "mblog": {"created_at": "Sat Dec 02 10:00:00 +0800
-2023", "text": "…", "isTop": 1, "retweeted_status": {…}}}]}}`; a post with `retweeted_status` is a
+2023", "text": "…", "isTop": 1, "user": {"screen_name": …}, "retweeted_status": {…}}}]}}`; a post with `retweeted_status` is a
 转发. Weibo answers visitors it does not trust with `ok: 0` ("请先登录") or HTTP 418/432: 未能检测.
 """
 
@@ -33,10 +33,12 @@ class Weibo:
             data = msgspec.json.decode(body)
             if data.get("ok") != 1:
                 return unmeasured(url, f"微博拒绝访问: {data.get('msg') or '未返回内容'}")
-            posts = [_post(card["mblog"]) for card in data["data"]["cards"] if "mblog" in card]
+            blogs = [card["mblog"] for card in data["data"]["cards"] if "mblog" in card]
+            posts = [_post(mblog) for mblog in blogs]
+            name = next((b["user"]["screen_name"] for b in blogs if b.get("user")), "")
         except (msgspec.DecodeError, AttributeError, KeyError, TypeError, ValueError) as exc:
             return unmeasured(url, f"微博页面结构无法识别 ({type(exc).__name__})")
-        return AccountFacts(url=url, measured=True, posts=posts)
+        return AccountFacts(url=url, measured=True, posts=posts, name=name)
 
 
 def _post(mblog: dict) -> Post:

@@ -6,7 +6,8 @@ Ground truth is stated here from the planted defect, on its own (not by running 
 menu has no 留言/咨询 entry (M-V3 veto), a `blocked` account's platform refuses the visitor
 (未能检测), `lexicon` / `personal_data` posts are M-V1 candidates (still 合格), `boundary` posts
 exactly 14 days before T (合格; none in the last week), `reposts_only` recent posts are all 转发 (合格: reposts count in the
-baseline), `weekly_once` has one post in the last week (开封 overlay: 存在问题 "一周未更新两次"
+baseline), `misnamed`: the platform shows another name than the registry (存在问题 "备案信息有误"),
+`weekly_once` has one post in the last week (开封 overlay: 存在问题 "一周未更新两次"
 for text accounts). `variants["开封-2024"]` is the expected outcome under that overlay.
 """
 
@@ -62,7 +63,9 @@ DEFECTS = [
     "boundary",
     "reposts_only",
     "weekly_once",
+    "misnamed",
 ]
+NAME_PLATFORMS = ("weibo", "douyin", "toutiao", "kuaishou")  # views that show the account's name
 LEXICON_TEXT = "推进一带一路战略走深走实"  # a wrong form in crawler/lexicon.toml (示例词条)
 PERSONAL_TEXT = "公示名单：张三，身份证号11010519491231002X，联系电话13812345678"
 
@@ -88,6 +91,11 @@ class AccountSpec:
     posts: list[SimPost] = field(default_factory=list)
     menu: list[str] = field(default_factory=list)  # WeChat custom menu
     download: bool = True  # app: the download page offers a download
+
+    @property
+    def shown_name(self) -> str:
+        """The name the platform shows: the registered one, unless the registry has it wrong."""
+        return f"{self.name}（旧名）" if self.defect == "misnamed" else self.name
 
 
 def generate_accounts(n: int, seed: int, at: date) -> list[AccountSpec]:
@@ -119,7 +127,12 @@ def _defect_for(index: int, platform: str) -> str:
     """Defects cycle over the accounts of each platform, on the platforms that can show them."""
     if platform == "app":
         return "no_download" if (index // len(PLATFORMS)) % 3 == 1 else ""
-    cycle = [d for d in DEFECTS if d != "no_channel" or platform == "wechat"] + ["", "", ""]
+    cycle = [
+        d
+        for d in DEFECTS
+        if (d != "no_channel" or platform == "wechat")
+        and (d != "misnamed" or platform in NAME_PLATFORMS)
+    ] + ["", "", ""]
     return cycle[(index // len(PLATFORMS) + PLATFORMS.index(platform)) % len(cycle)]
 
 
@@ -154,7 +167,7 @@ def expected(spec: AccountSpec, variant: str = "") -> dict:
     if spec.defect == "blocked":
         return {"verdict": "未能检测", "vetoes": [], "candidates": False, "problems": []}
     vetoes = {"stale": [STALE_MESSAGE], "no_channel": [CHANNEL_MESSAGE]}.get(spec.defect, [])
-    problems = []
+    problems = ["备案信息有误"] if spec.defect == "misnamed" else []
     if variant == "开封-2024" and not vetoes:  # a failed account is listed as 不合格 only
         text = spec.platform in TEXT_PLATFORMS
         if spec.defect == "weekly_once" and text:

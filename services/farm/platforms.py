@@ -207,6 +207,7 @@ def _weibo(spec: AccountSpec) -> web.Response:
             "id": f"{spec.index}{i:03d}",
             "created_at": _weibo_time(p.day),
             "text": f"{p.title} {p.text}",
+            "user": {"id": spec.index, "screen_name": spec.shown_name},
         }
         if p.pinned:
             mblog["isTop"] = 1
@@ -225,6 +226,7 @@ def _douyin(spec: AccountSpec) -> web.Response:
             "desc": f"{p.title} {p.text}".strip(),
             "create_time": _epoch(p.day),
             "is_top": int(p.pinned),
+            "author": {"nickname": spec.shown_name},
         }
         for i, p in enumerate(_newest_first(spec))
     ]
@@ -241,6 +243,7 @@ def _toutiao(spec: AccountSpec) -> web.Response:
             "publish_time": _epoch(p.day),
             "behot_time": _epoch(p.day),
             "is_original": p.original,
+            "user_info": {"name": spec.shown_name},
         }
         for p in _newest_first(spec)
     ]
@@ -259,6 +262,7 @@ def _kuaishou(spec: AccountSpec) -> web.Response:
             }
             for i, p in enumerate(_newest_first(spec))
         }
+        | {f"VisionVideoDetailAuthor:{spec.index}": {"name": spec.shown_name}}
     }
     page = (
         "<html><head><title>快手</title></head><body><div id='app'></div><script>"

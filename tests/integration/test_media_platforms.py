@@ -101,6 +101,7 @@ async def test_account_sweep_on_nats_matches_the_manifest(tmp_path: Path) -> Non
         "lexicon",
         "personal_data",
         "weekly_once",
+        "misnamed",
     }
     rows = {row[0]: row for row in platform_rows(verdicts)}
     for platform, counts in manifest["platforms"].items():

@@ -125,3 +125,15 @@ def test_overlay_faults_one_line_each(tmp_path: Path) -> None:
     text = "\n".join(caught.value.errors)
     assert "give exactly one of window_days, window_months" in text
     assert "level: 'fatal'" in text and "unknown platform 'myspace'" in text
+
+
+def test_a_name_other_than_the_registered_one_is_a_registration_problem() -> None:
+    shown = facts("2024-02-19")
+    shown.name = "大泽落雁（旧）"
+    verdict = judge_account(shown, "weibo", T, RULES, None, registered_name="大泽落雁")
+    assert verdict.verdict == PASS
+    [finding] = verdict.findings
+    assert (finding.indicator, finding.level, finding.message) == ("M-REG", PROBLEM, "备案信息有误")
+    assert "平台显示名称“大泽落雁（旧）”" in finding.evidence[0].detail
+    shown.name = "大泽 落雁"  # spacing and punctuation are not a different name
+    assert judge_account(shown, "weibo", T, RULES, None, registered_name="大泽落雁").findings == []

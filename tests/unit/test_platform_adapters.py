@@ -27,6 +27,7 @@ def test_weibo_mobile_feed_dates_reposts_and_login_wall() -> None:
                         "created_at": "Sun Mar 17 23:30:00 +0800 2024",
                         "text": '<a href="/n/x">@某某</a>春季植树活动',
                         "isTop": 1,
+                        "user": {"screen_name": "开封发布"},
                     },
                 },
                 {
@@ -42,7 +43,7 @@ def test_weibo_mobile_feed_dates_reposts_and_login_wall() -> None:
         },
     }
     facts = parse("weibo", json.dumps(body))
-    assert facts.measured
+    assert facts.measured and facts.name == "开封发布"
     first, second = facts.posts
     assert (first.date, first.pinned, first.original, first.title) == (
         "2024-03-17",
