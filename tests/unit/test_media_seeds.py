@@ -9,6 +9,9 @@
 100%. The bulletin gives no account counts; `test_guizhou_counts_are_the_only_ones_consistent`
 shows that, with at most one account per body and platform (31 + 88 + 42 bodies), exactly one set of
 counts gives all six printed rates, and the report reproduces the rates from those counts.
+
+昭通 2020Q2, 2020Q4, 2021Q2 (seed 004) print the per-platform counts: the 总体情况 sentences are
+rebuilt word for word in 昭通's rate style, with its wording "内容更新不及时" (overlay zhaotong.toml).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from checkers.media_rules import load_media_rules
 from crawler.platforms.base import AccountFacts, Post
 from services.media_report import failed_list, media_tables, problem_list, quarter_title, summary
 from services.media_schema import Account, AccountVerdict
-from services.report import GUIZHOU, KAIFENG, pass_rate
+from services.report import GUIZHOU, KAIFENG, ZHAOTONG, pass_rate
 
 OVERLAYS = Path(__file__).parent.parent.parent / "checkers" / "rulesets" / "media-overlays"
 T = date(2024, 2, 20)
@@ -168,3 +171,41 @@ def test_guizhou_counts_are_the_only_ones_consistent() -> None:
         if pass_rate(county, bad) == "97.73%" and pass_rate(other + county + 42, bad) == "98.76%"
     ]
     assert wechat == [(31, 88, 2)]
+
+
+# 昭通 (seed 004): per-platform counts as printed, (accounts, failed) and the printed rates.
+ZHAOTONG_QUARTERS = {
+    "2021Q2": (
+        {"wechat": (130, 33), "weibo": (10, 0), "toutiao": (10, 0)},
+        "此次对150个政务新媒体进行了检查，合格117个，不合格33个，合格率为78%。其中，"
+        "政务微信公众号130个，发现不合格33个，合格率为74.6%；政务微博10个，合格率为100%；"
+        "政务今日头条号10个，合格率为100%。",
+    ),
+    "2020Q4": (
+        {"wechat": (88, 3), "weibo": (10, 1), "toutiao": (2, 0)},
+        "此次对100个政务新媒体进行了检查，合格96个，不合格4个，合格率为96%。其中，"
+        "政务微信公众号88个，发现不合格3个，合格率为96.6%；政务微博10个，发现不合格1个，"
+        "合格率为90%；政务今日头条号2个，合格率为100%。",
+    ),
+    "2020Q2": (
+        {"wechat": (200, 16), "weibo": (20, 0), "douyin": (4, 0), "toutiao": (6, 0)},
+        "此次对230个政务新媒体进行了检查，合格214个，不合格16个，合格率为93%。其中，"
+        "政务微信公众号200个，发现不合格16个，合格率为92%；政务微博20个，合格率为100%；"
+        "政务抖音号4个，合格率为100%；政务今日头条号6个，合格率为100%。",
+    ),
+}
+
+
+def test_zhaotong_per_platform_sentences_and_wording() -> None:
+    rules = load_media_rules([OVERLAYS / "zhaotong.toml"])
+    at = date(2021, 6, 30)
+    for quarter, (platforms, printed) in ZHAOTONG_QUARTERS.items():
+        verdicts = []
+        for platform, (total, failed) in platforms.items():
+            for i in range(total):
+                days = [20] if i < failed else [3]
+                name = f"{platform}{i}"
+                n = len(verdicts)
+                verdicts.append(account_verdict(n, name, "县政府办", platform, days, rules, at))
+        assert summary(verdicts, ZHAOTONG) == printed, quarter
+        assert {row[4] for row in failed_list(verdicts)} == {"内容更新不及时"}
