@@ -6,7 +6,7 @@
 Part 1 runs a full account sweep (embedded nats-server, the account role, judging) with the loopback
 farm settings and prints accounts/s. Part 2 reads N accounts of one platform through the adapters'
 real politeness (0.5 request/s per platform) and prints the request rate the platform saw, which must
-not exceed the adapter's rate. Everything stays on 127.0.0.0/8; bounded by the counts given.
+not exceed the adapter's rate; then the same with two processes' gates sharing one nats-server. Everything stays on 127.0.0.0/8; bounded by the counts given.
 """
 
 from __future__ import annotations
@@ -21,11 +21,13 @@ from pathlib import Path
 
 from crawler.fetch import Fetcher
 from crawler.platforms.read import ADAPTERS, PlatformPoliteness, read_account
+from services.bus import Bus, EmbeddedServer
 from services.config import Config, for_loopback_farm
 from services.farm.accounts import generate_accounts
 from services.farm.platforms import PlatformFarm
 from services.media_registry import load_accounts
 from services.media_sweep import run_account_sweep
+from services.platform_limits import PlatformLimits
 from services.scheduler import quarter_of
 
 AT = date(2024, 3, 20)
@@ -45,6 +47,40 @@ async def sweep(n: int) -> None:
     rate = n / seconds
     print(
         f"account sweep: {n} accounts in {seconds:.1f} s = {rate:.1f} accounts/s, {late} timed out"
+    )
+
+
+async def polite_shared(n: int, platform: str = "weibo") -> None:
+    """Two account processes' gates (two PlatformLimits on one nats-server) reading one platform."""
+    specs = [s for s in generate_accounts(n * 7, 3, AT) if s.platform == platform][:n]
+    with tempfile.TemporaryDirectory() as tmp:
+        server = EmbeddedServer(Path(tmp))
+        await server.start()
+        buses = [await Bus.connect(server.url) for _ in range(2)]
+        try:
+            gates = [await PlatformLimits.open(b.js, 1.0, 2, 4.0) for b in buses]
+            async with PlatformFarm(specs) as farm:
+                fetchers = [Fetcher(g) for g in gates]  # type: ignore[arg-type]
+                for f in fetchers:
+                    await f.__aenter__()
+                started = time.monotonic()
+                await asyncio.gather(
+                    *(
+                        read_account(fetchers[i % 2], platform, farm.url(s))
+                        for i, s in enumerate(specs)
+                    )
+                )
+                seconds = time.monotonic() - started
+                for f in fetchers:
+                    await f.__aexit__()
+        finally:
+            for b in buses:
+                await b.close()
+            await server.stop()
+    rate = (farm.requests - 1) / seconds if farm.requests > 1 else 0.0
+    print(
+        f"shared politeness (2 processes): {farm.requests} requests to {platform} in "
+        f"{seconds:.1f} s = {rate:.2f}/s (adapter rate {ADAPTERS[platform].rate}/s for all)"
     )
 
 
@@ -69,6 +105,7 @@ def main() -> int:
     asyncio.run(sweep(args.accounts))
     if args.polite:
         asyncio.run(polite(args.polite))
+        asyncio.run(polite_shared(args.polite))
     return 0
 
 

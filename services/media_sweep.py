@@ -4,8 +4,8 @@
   govsweep.results.account.<sweep>.<标识码>      AccountVerdict (RESULTS, replayable log)
 
 An account needs one request (its feed), so reading and judging happen in the same worker. Every
-platform has its own politeness gate (`crawler.platforms.read.PlatformPoliteness`), shared by all
-accounts of the process; platform rates are scaled by crawl.per_host_rate / 4.0 (the polite default),
+platform has its own politeness gate, summed over every account process through the hosts KV bucket
+(`services.platform_limits`); platform rates are scaled by crawl.per_host_rate / 4.0 (the polite default),
 so the loopback farm runs fast and real platforms get the adapters' rates.
 """
 
@@ -31,6 +31,7 @@ from services.config import Config
 from services.crawl_worker import lexicon_from
 from services.log import log
 from services.media_schema import Account, AccountJob, AccountVerdict
+from services.platform_limits import PlatformLimits
 from services.runtime import Runtime
 
 DEFAULT_RATE = 4.0  # crawl.per_host_rate's polite default: the scale 1.0 of platform rates
@@ -64,13 +65,15 @@ async def check_account(
     return AccountVerdict(job.sweep_id, job.at, job.quarter, account, verdict, facts, now())
 
 
-def account_fetcher(config: Config) -> Fetcher:
+def account_fetcher(config: Config, shared: PlatformLimits | None = None) -> Fetcher:
+    """A fetcher whose gates are per platform: `shared` (over every process, through the KV bucket)
+    or this process's own."""
     crawl = config.crawl
-    politeness = PlatformPoliteness(
+    politeness = shared or PlatformPoliteness(
         crawl.per_host_rate / DEFAULT_RATE, crawl.per_host_concurrency, crawl.per_host_rate
     )
     return Fetcher(
-        politeness,
+        politeness,  # type: ignore[arg-type]  # same interface as Politeness
         timeout_s=config.crawl.timeout_s,
         max_bytes=config.crawl.max_page_bytes,
         max_redirects=config.crawl.max_redirects,
@@ -81,7 +84,12 @@ async def run(bus: Bus, config: Config, stop: asyncio.Event) -> None:
     """The `account` role: serve govsweep.jobs.account.> until stopped."""
     lexicon = lexicon_from(config)
     rules_of: dict[tuple[str, ...], MediaRules] = {}
-    async with account_fetcher(config) as fetcher:
+    crawl = config.crawl
+    scale = crawl.per_host_rate / DEFAULT_RATE
+    shared = await PlatformLimits.open(
+        bus.js, scale, crawl.per_host_concurrency, crawl.per_host_rate
+    )
+    async with account_fetcher(config, shared) as fetcher:
 
         async def handle(msg: Msg) -> None:
             job = msgspec.json.decode(msg.data, type=AccountJob)
@@ -98,6 +106,7 @@ async def run(bus: Bus, config: Config, stop: asyncio.Event) -> None:
             await msg.ack()
 
         await consume(bus, "crawl-account", handle, WORKERS, stop, log)
+    await shared.close()
 
 
 async def start_account_sweep(

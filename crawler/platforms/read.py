@@ -55,8 +55,9 @@ async def read_account(fetcher: Fetcher, platform: str, address: str) -> Account
     if adapter is None:
         return unmeasured(address, f"不支持的平台: {platform}")
     url = adapter.feed_url(address)
-    if isinstance(fetcher.politeness, PlatformPoliteness):
-        fetcher.politeness.assign(url, platform)
+    assign = getattr(fetcher.politeness, "assign", None)  # a gate that knows platforms
+    if assign is not None:
+        assign(url, platform)
     page = await fetcher.get(url)
     name = PLATFORM_NAMES[platform]
     if page.body is None:
