@@ -1,5 +1,6 @@
 """What a site published, for 重要信息转载: its home page entries and the lists of the columns where
-reposts go (转载/要闻/动态/通知/政策 columns first), read with the same extractor as a sweep.
+reposts go (转载/要闻/动态/通知/政策 columns first), read with the same extractor as a sweep; and the
+platform accounts its home page links to (for the 未备案 check).
 
 Bounded: at most `max_columns` columns and `max_pages` pages of each; a list is followed to its next
 page only while its oldest entry is still after `since` (the earliest item's date). The day from
@@ -11,11 +12,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import msgspec
+
 from checkers.reposts import Published
 from crawler.encoding import decode_html
 from crawler.extract import extract_page
 from crawler.fetch import Fetcher
 from crawler.model import ColumnRef
+from crawler.platforms.links import linked_account
 
 REPOST_WORDS = ("转载", "要闻", "重要", "动态", "通知", "政策", "公告", "新闻")
 MAX_COLUMNS = 12
@@ -28,6 +32,17 @@ def _priority(column: ColumnRef) -> tuple[int, int]:
     return (0 if "转载" in column.name else 1 if named or wanted else 2, column.level)
 
 
+class SiteReading(msgspec.Struct):
+    """What was read of one site: `entries` None when the home page could not be read (`reason`);
+    `complete_from` the day from which the lists read are complete (None: all complete);
+    `account_links` the home page's links to platform accounts ("官方微博" …)."""
+
+    entries: list[Published] | None
+    reason: str = ""
+    complete_from: str | None = None
+    account_links: list[str] = []
+
+
 async def site_published(
     fetcher: Fetcher,
     url: str,
@@ -35,20 +50,20 @@ async def site_published(
     since: date,
     max_columns: int = MAX_COLUMNS,
     max_pages: int = MAX_PAGES,
-) -> tuple[list[Published] | None, str, str | None]:
-    """(entries, "", complete_from) or (None, why the site could not be read, None)."""
+) -> SiteReading:
     page = await fetcher.get(url)
     if page.body is None:
-        return None, f"首页无法访问 ({page.result.error or page.result.status})", None
+        return SiteReading(None, f"首页无法访问 ({page.result.error or page.result.status})")
     html, charset = decode_html(page.body, page.content_type)
     home = extract_page(html, url, at, charset, "home")
+    account_links = [link for link in home.links if linked_account(link)]
     entries = [Published(i.title, i.date, i.url or "") for i in home.items]
     complete_from: str | None = None
     for column in sorted(home.columns, key=_priority)[:max_columns]:
         cut_off = await _read_list(fetcher, column.url, at, since, max_pages, entries)
         if cut_off is not None:
             complete_from = max(complete_from or cut_off, cut_off)
-    return entries, "", complete_from
+    return SiteReading(entries, "", complete_from, account_links)
 
 
 async def _read_list(

@@ -30,10 +30,18 @@ from services.media_report import (
     quarter_title,
     write_media_csv,
 )
-from services.media_reposts import account_units, repost_summary, repost_tables, site_units
+from services.media_reposts import (
+    UNREGISTERED_HEADER,
+    account_units,
+    read_sites,
+    repost_summary,
+    repost_tables,
+    site_units,
+    unregistered,
+)
 from services.media_sweep import account_fetcher, run_account_sweep
 from services.registry import RegistryInvalid, load_registry
-from services.report import RATE_STYLES
+from services.report import RATE_STYLES, Table
 from services.repost_items import RepostListInvalid, load_items
 from services.runtime import Runtime
 from services.scheduler import quarter_of
@@ -86,12 +94,23 @@ async def accounts_sweep(
     title = quarter_title(quarter)
     markdown = media_markdown(verdicts, title, style)
     tables = media_tables(verdicts, title, style)
+    extra_tables: list[Table] = []
     if items:
         units = account_units(items, verdicts)
         if sites:
             async with account_fetcher(config) as fetcher:
-                units = await site_units(fetcher, items, sites, at) + units
-        extra = repost_tables(units, title)
+                readings = await read_sites(fetcher, items, sites, at)
+            units = site_units(items, sites, readings) + units
+            missing = unregistered(sites, readings, accounts)
+            extra_tables.append(
+                Table(
+                    "疑似未备案的政务新媒体",
+                    f"{title}疑似未备案的政务新媒体",
+                    UNREGISTERED_HEADER,
+                    missing,
+                )
+            )
+        extra = repost_tables(units, title) + extra_tables
         markdown += "\n" + markdown_section("重要信息转载", repost_summary(items, units), extra)
         tables += extra
     (out / "media_report.md").write_text(markdown, encoding="utf-8")

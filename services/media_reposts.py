@@ -24,9 +24,10 @@ from checkers.reposts import (
     check_unit,
 )
 from crawler.fetch import Fetcher
-from crawler.platforms.base import PLATFORM_NAMES
-from crawler.site_reposts import site_published
-from services.media_schema import AccountVerdict
+from crawler.platforms.base import PLATFORM_NAMES, is_url
+from crawler.platforms.links import account_id, linked_account
+from crawler.site_reposts import SiteReading, site_published
+from services.media_schema import Account, AccountVerdict
 from services.report import Table
 from services.schema import Site
 
@@ -36,6 +37,8 @@ ACCOUNT = "政务新媒体"
 SUMMARY_HEADER = ["序号", "类型", "名称", "主管单位/地区", ON_TIME, LATE, MISSING, UNMEASURED]
 DETAIL_HEADER = ["序号", "类型", "名称", "重要信息", "转载情况", "转载日期", "转载标题"]
 SITE_CONCURRENCY = 8
+UNREGISTERED_HEADER = ["序号", "链接所在网站", "平台", "账号地址", "问题"]
+UNREGISTERED = "网站链接的账号未在全国政务新媒体信息报送系统备案（待人工确认）"
 
 
 class RepostUnit(msgspec.Struct):
@@ -62,20 +65,52 @@ def account_units(items: list[ImportantItem], verdicts: list[AccountVerdict]) ->
     return units
 
 
-async def site_units(
+async def read_sites(
     fetcher: Fetcher, items: list[ImportantItem], sites: list[Site], at: date
-) -> list[RepostUnit]:
+) -> dict[str, SiteReading]:
+    """Each site's published entries back to the earliest item's date, by 网站标识码."""
     gate = asyncio.Semaphore(SITE_CONCURRENCY)
     since = min((date.fromisoformat(i.published) for i in items), default=at)
 
-    async def one(site: Site) -> RepostUnit:
+    async def one(site: Site) -> tuple[str, SiteReading]:
         async with gate:
-            published, reason, complete_from = await site_published(fetcher, site.url, at, since)
-        owner = site.region_name or site.region_code
-        outcomes = check_unit(items, published, reason, complete_from=complete_from)
-        return RepostUnit(SITE, site.site_id, site.name, owner, outcomes)
+            return site.site_id, await site_published(fetcher, site.url, at, since)
 
-    return list(await asyncio.gather(*(one(s) for s in sorted(sites, key=lambda s: s.site_id))))
+    return dict(await asyncio.gather(*(one(s) for s in sites)))
+
+
+def site_units(
+    items: list[ImportantItem], sites: list[Site], readings: dict[str, SiteReading]
+) -> list[RepostUnit]:
+    units = []
+    for site in sorted(sites, key=lambda s: s.site_id):
+        r = readings[site.site_id]
+        outcomes = check_unit(items, r.entries, r.reason, complete_from=r.complete_from)
+        owner = site.region_name or site.region_code
+        units.append(RepostUnit(SITE, site.site_id, site.name, owner, outcomes))
+    return units
+
+
+def unregistered(
+    sites: list[Site], readings: dict[str, SiteReading], accounts: list[Account]
+) -> list[list[object]]:
+    """Accounts a site links to that the account registry does not hold: candidates for
+    "未在全国政务新媒体信息报送系统备案" (昭通 2020–2021), for a person to confirm."""
+    registered = {
+        (a.platform, account_id(a.platform, a.address) if is_url(a.address) else a.address)
+        for a in accounts
+    }
+    rows: list[list[object]] = []
+    seen: set[tuple[str, str]] = set()
+    for site in sorted(sites, key=lambda s: s.site_id):
+        for link in readings[site.site_id].account_links:
+            key = linked_account(link)
+            if key is None or key in registered or key in seen:
+                continue
+            seen.add(key)
+            platform = PLATFORM_NAMES[key[0]]
+            rows.append([len(rows) + 1, site.name, platform, link, UNREGISTERED])
+    return rows
 
 
 def counts(unit: RepostUnit) -> list[int]:

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from crawler.platforms.base import PLATFORM_NAMES
 from services.farm.accounts import PLATFORMS, AccountSpec, SimPost
-from services.farm.reposts import RepostSite, home_page, repost_list_page
+from services.farm.reposts import RepostSite, account_links, home_page, repost_list_page
 
 CHINA = timezone(timedelta(hours=8))
 SHUTDOWN_S = 1.0
@@ -81,6 +81,8 @@ class PlatformFarm:
         self.requests = 0
         self._runner: web.AppRunner | None = None
         self._idle: list[socket.socket] = []  # a down site's address: bound, never listening
+        wechat = [a for a in accounts if a.platform == "wechat"]
+        self._wechat_id = platform_id(wechat[0]) if wechat else ""  # a registered account to link
 
     def site_url(self, site: RepostSite) -> str:
         return f"http://{site_address(site)}:{self.port}/"
@@ -148,7 +150,7 @@ class PlatformFarm:
             page = (
                 repost_list_page(site)
                 if request.path.startswith("/zzzq/")
-                else home_page(site, self.at)
+                else home_page(site, self.at, account_links(site, self._wechat_id))
             )
             return web.Response(text=page, content_type="text/html")
         platform = next((p for p in PLATFORMS if platform_address(p) == address), "")

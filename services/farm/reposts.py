@@ -115,7 +115,23 @@ def reposts_manifest(
     return truth
 
 
-def home_page(site: RepostSite, at: date) -> str:
+# Account links on the first repost site's home page: the share button names no account, the
+# registered WeChat account is known; the other two are the 未备案 ground truth.
+UNREGISTERED_LINKS = (
+    "https://weibo.com/u/1234567890",
+    "https://mp.weixin.qq.com/mp/profile_ext?action=home&__biz=UNREGISTERED0&scene=124",
+)
+
+
+def account_links(site: RepostSite, registered_biz: str) -> list[str]:
+    if site.index != 0:
+        return []
+    registered = f"https://mp.weixin.qq.com/mp/profile_ext?action=home&__biz={registered_biz}"
+    share = "http://service.weibo.com/share/share.php?url=x"
+    return [registered, *UNREGISTERED_LINKS, share]
+
+
+def home_page(site: RepostSite, at: date, links: list[str] | None = None) -> str:
     news = "".join(
         f'<li><a href="/zwyw/{k}.html">{title}</a><span>{(at - timedelta(days=d)).isoformat()}</span></li>'
         for k, (title, d) in enumerate(
@@ -126,7 +142,11 @@ def home_page(site: RepostSite, at: date) -> str:
         f"<html><head><title>{site.name}</title></head><body>"
         '<div class="nav"><a href="/">首页</a><a href="/zwyw/">政务要闻</a>'
         '<a href="/zzzq/">转载专区</a><a href="/tzgg/">通知公告</a></div>'
-        f'<div class="news"><ul>{news}</ul></div></body></html>'
+        f'<div class="news"><ul>{news}</ul></div>'
+        + "".join(
+            f'<div class="follow"><a href="{link}">官方账号</a></div>' for link in links or []
+        )
+        + "</body></html>"
     )
 
 

@@ -18,6 +18,7 @@ from services.farm.accounts import accounts_manifest, generate_accounts
 from services.farm.platforms import PlatformFarm
 from services.farm.province import generate_province
 from services.farm.reposts import (
+    UNREGISTERED_LINKS,
     important_items,
     plant_in_accounts,
     repost_sites,
@@ -27,7 +28,7 @@ from services.farm.server import FarmServer
 from services.media_cmd import accounts_sweep
 from services.media_registry import load_accounts
 from services.media_report import media_tables, platform_rows
-from services.media_reposts import site_units
+from services.media_reposts import read_sites, site_units
 from services.media_sweep import account_fetcher, overlay_paths, run_account_sweep
 from services.registry import load_registry
 from services.report import pass_rate
@@ -165,6 +166,9 @@ async def test_reposts_on_sites_and_accounts_match_the_manifest(tmp_path: Path) 
         assert listed == {t: o for t, o in outcomes.items() if o != "按时转载"}, key
     kinds = {o for outcomes in truth.values() for o in outcomes.values()}
     assert kinds == {"按时转载", "逾期转载", "未转载", "未能检测"}
+    with (tmp_path / "out" / "疑似未备案的政务新媒体.csv").open(encoding="utf-8-sig") as handle:
+        linked = [row["账号地址"] for row in csv.DictReader(handle)]
+    assert linked == list(UNREGISTERED_LINKS)  # the registered one and the share button are not
     report = (tmp_path / "out" / "media_report.md").read_text(encoding="utf-8")
     assert "本次检查以6家政府网站和40个文字信息类政务新媒体为样本，对3条重要信息" in report
 
@@ -180,7 +184,8 @@ async def test_reposts_on_the_farm_province_sites(tmp_path: Path) -> None:
         province.write_registry_csv(tmp_path / "registry.csv")
         sites = load_registry(tmp_path / "registry.csv")
         async with account_fetcher(config) as fetcher:
-            units = await site_units(fetcher, items, sites, AT)
+            readings = await read_sites(fetcher, items, sites, AT)
+        units = site_units(items, sites, readings)
     faults = {s.site_id: s.home_fault for s in province}
     assert any(faults.values()) and not all(faults.values())  # both kinds are exercised
     for unit in units:
