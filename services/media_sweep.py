@@ -89,24 +89,26 @@ async def run(bus: Bus, config: Config, stop: asyncio.Event) -> None:
     shared = await PlatformLimits.open(
         bus.js, scale, crawl.per_host_concurrency, crawl.per_host_rate
     )
-    async with account_fetcher(config, shared) as fetcher:
+    try:
+        async with account_fetcher(config, shared) as fetcher:
 
-        async def handle(msg: Msg) -> None:
-            job = msgspec.json.decode(msg.data, type=AccountJob)
-            key = tuple(job.overlays)
-            if key not in rules_of:
-                rules_of[key] = load_media_rules(overlay_paths(job.overlays))
-            result = await check_account(fetcher, job, rules_of[key], lexicon)
-            subject = SUBJECT_ACCOUNT_RESULT.format(
-                sweep_id=job.sweep_id, account_id=job.account.account_id
-            )
-            await bus.publish(
-                subject, result, msg_id=f"account-{job.sweep_id}-{job.account.account_id}"
-            )
-            await msg.ack()
+            async def handle(msg: Msg) -> None:
+                job = msgspec.json.decode(msg.data, type=AccountJob)
+                key = tuple(job.overlays)
+                if key not in rules_of:
+                    rules_of[key] = load_media_rules(overlay_paths(job.overlays))
+                result = await check_account(fetcher, job, rules_of[key], lexicon)
+                subject = SUBJECT_ACCOUNT_RESULT.format(
+                    sweep_id=job.sweep_id, account_id=job.account.account_id
+                )
+                await bus.publish(
+                    subject, result, msg_id=f"account-{job.sweep_id}-{job.account.account_id}"
+                )
+                await msg.ack()
 
-        await consume(bus, "crawl-account", handle, WORKERS, stop, log)
-    await shared.close()
+            await consume(bus, "crawl-account", handle, WORKERS, stop, log)
+    finally:
+        await shared.close()
 
 
 async def start_account_sweep(
