@@ -92,6 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
     accounts_sweep.add_argument(
         "--sites", type=Path, help="重要信息转载: site registry to search too"
     )
+    accounts_report = accounts_sub.add_parser(
+        "report", help="the quarter's new-media report from the results stream"
+    )
+    accounts_report.add_argument("--quarter", required=True, type=_quarter, help="e.g. 2024Q1")
+    accounts_report.add_argument(
+        "--rate-style", choices=["guizhou", "zhaotong", "mianyang", "kaifeng"], default="guizhou"
+    )
+    accounts_report.add_argument("--out", required=True, type=Path, help="report folder")
 
     rules = sub.add_parser("rules", help="the indicator rule set")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True)
@@ -189,6 +197,8 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "accounts":
         from services import media_cmd
 
+        if args.accounts_command == "report":
+            return await media_cmd.accounts_report(config, args.quarter, args.rate_style, args.out)
         if args.accounts_command == "sweep":
             return await media_cmd.accounts_sweep(
                 config,

@@ -24,6 +24,7 @@ from services.farm.reposts import (
 )
 from services.media_registry import AccountRegistryInvalid, check_accounts, load_accounts
 from services.media_report import (
+    latest,
     markdown_section,
     media_markdown,
     media_tables,
@@ -39,7 +40,8 @@ from services.media_reposts import (
     site_units,
     unregistered,
 )
-from services.media_sweep import account_fetcher, run_account_sweep
+from services.media_schema import AccountVerdict
+from services.media_sweep import account_fetcher, quarter_verdicts, run_account_sweep
 from services.registry import RegistryInvalid, load_registry
 from services.report import RATE_STYLES, Table
 from services.repost_items import RepostListInvalid, load_items
@@ -89,7 +91,6 @@ async def accounts_sweep(
     quarter = quarter or quarter_of(at)
     sweep_id, verdicts = await run_account_sweep(config, accounts, at, quarter, overlays, timeout)
     out = out or Path(config.state_dir) / "reports" / sweep_id
-    out.mkdir(parents=True, exist_ok=True)
     style = RATE_STYLES[rate_style]
     title = quarter_title(quarter)
     markdown = media_markdown(verdicts, title, style)
@@ -113,6 +114,15 @@ async def accounts_sweep(
         extra = repost_tables(units, title) + extra_tables
         markdown += "\n" + markdown_section("重要信息转载", repost_summary(items, units), extra)
         tables += extra
+    write_report(out, markdown, tables, verdicts)
+    return 0
+
+
+def write_report(
+    out: Path, markdown: str, tables: list[Table], verdicts: list[AccountVerdict]
+) -> None:
+    """media_report.md, a CSV per table and account_verdicts.jsonl in `out`; the Markdown printed."""
+    out.mkdir(parents=True, exist_ok=True)
     (out / "media_report.md").write_text(markdown, encoding="utf-8")
     write_media_csv(out, tables)
     with (out / "account_verdicts.jsonl").open("wb") as handle:
@@ -120,6 +130,20 @@ async def accounts_sweep(
             handle.write(msgspec.json.encode(verdict) + b"\n")
     print(markdown)
     print(f"报告已写入 {out}", file=sys.stderr)
+
+
+async def accounts_report(config: Config, quarter: str, rate_style: str, out: Path) -> int:
+    """The quarter's new-media report from every account sweep in the results stream (latest
+    measured verdict per account)."""
+    async with Runtime(config) as rt:
+        assert rt.bus is not None
+        verdicts = latest(await quarter_verdicts(rt.bus, quarter))
+    if not verdicts:
+        raise UsageError(f"no account verdicts for {quarter} in the results stream")
+    style = RATE_STYLES[rate_style]
+    title = quarter_title(quarter)
+    markdown = media_markdown(verdicts, title, style)
+    write_report(out, markdown, media_tables(verdicts, title, style), verdicts)
     return 0
 
 

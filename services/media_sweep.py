@@ -12,12 +12,14 @@ so the loopback farm runs fast and real platforms get the adapters' rates.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import msgspec
 from nats.aio.msg import Msg
+from nats.js import api as js_api
 
 from checkers.media import judge_account
 from checkers.media_rules import MediaRules, load_media_rules
@@ -26,7 +28,13 @@ from crawler.fetch import Fetcher
 from crawler.platforms.base import AccountFacts
 from crawler.platforms.read import PlatformPoliteness, read_account
 from crawler.security import Lexicon
-from services.bus import SUBJECT_ACCOUNT_JOB, SUBJECT_ACCOUNT_RESULT, Bus, consume
+from services.bus import (
+    RESULTS_STREAM,
+    SUBJECT_ACCOUNT_JOB,
+    SUBJECT_ACCOUNT_RESULT,
+    Bus,
+    consume,
+)
 from services.config import Config
 from services.crawl_worker import lexicon_from
 from services.log import log
@@ -39,6 +47,8 @@ WORKERS = 16
 OVERLAY_DIR = Path(__file__).resolve().parent.parent / "checkers" / "rulesets" / "media-overlays"
 TIMEOUT_BASE_S = 60.0
 TIMEOUT_PER_ACCOUNT_S = 3.0
+READ_BATCH = 500
+READ_MAX = 2_000_000  # a bound on one replay of the account results
 
 
 def overlay_paths(names: list[str]) -> list[Path]:
@@ -145,6 +155,40 @@ async def follow_accounts(
     finally:
         await sub.unsubscribe()
     return list(verdicts.values())
+
+
+async def quarter_verdicts(bus: Bus, quarter: str) -> list[AccountVerdict]:
+    """Every account verdict of `quarter` in the results stream (all its sweeps), read to the end
+    with a throw-away consumer; bounded by READ_MAX messages."""
+    config = js_api.ConsumerConfig(
+        deliver_policy=js_api.DeliverPolicy.ALL,
+        ack_policy=js_api.AckPolicy.NONE,
+        inactive_threshold=30.0,
+        mem_storage=True,
+    )
+    subject = SUBJECT_ACCOUNT_RESULT.format(sweep_id="*", account_id="*")
+    sub = await bus.js.pull_subscribe(subject, stream=RESULTS_STREAM, config=config)
+    info = await sub.consumer_info()
+    verdicts = []
+    try:
+        remaining, read = info.num_pending, 0
+        while remaining and read < READ_MAX:
+            msgs = await sub.fetch(min(remaining, READ_BATCH), timeout=5)
+            read += len(msgs)
+            for msg in msgs:
+                try:
+                    verdict = msgspec.json.decode(msg.data, type=AccountVerdict)
+                except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+                    log("bad account verdict skipped", {"subject": msg.subject, "error": str(exc)})
+                    continue
+                if verdict.quarter == quarter:
+                    verdicts.append(verdict)
+            remaining = msgs[-1].metadata.num_pending
+    finally:
+        with contextlib.suppress(Exception):
+            await sub.unsubscribe()
+            await bus.js.delete_consumer(RESULTS_STREAM, info.name)
+    return verdicts
 
 
 def timed_out(account: Account, sweep_id: str, at: date, quarter: str) -> AccountVerdict:

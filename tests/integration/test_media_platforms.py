@@ -25,7 +25,7 @@ from services.farm.reposts import (
     reposts_manifest,
 )
 from services.farm.server import FarmServer
-from services.media_cmd import accounts_sweep
+from services.media_cmd import accounts_report, accounts_sweep
 from services.media_registry import load_accounts
 from services.media_report import media_tables, platform_rows
 from services.media_reposts import read_sites, site_units
@@ -116,6 +116,11 @@ async def test_account_sweep_on_nats_matches_the_manifest(tmp_path: Path) -> Non
         assert row[5] == pass_rate(checked, counts["failed"]), platform
     assert overlay_paths(["kaifeng-2024.toml"])[0].exists()
     assert media_tables(verdicts)[2].rows  # 存在问题的政务新媒体 under the 开封 overlay
+    # The quarter's report, replayed from the results stream by a later process, says the same.
+    assert await accounts_report(config, "2024Q1", "guizhou", tmp_path / "q") == 0
+    with (tmp_path / "q" / "政务新媒体检查情况.csv").open(encoding="utf-8-sig") as handle:
+        replayed = [row for row in csv.reader(handle)][1:]
+    assert replayed == [[str(cell) for cell in row] for row in platform_rows(verdicts)]
 
 
 async def test_reposts_on_sites_and_accounts_match_the_manifest(tmp_path: Path) -> None:
