@@ -68,38 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     check = registry_sub.add_parser("check", help="validate a registry file")
     check.add_argument("file", type=Path)
 
-    accounts = sub.add_parser("accounts", help="政务新媒体 account registry and sweeps")
-    accounts_sub = accounts.add_subparsers(dest="accounts_command", required=True)
-    accounts_check = accounts_sub.add_parser("check", help="validate an account registry file")
-    accounts_check.add_argument("file", type=Path)
-    accounts_sweep = accounts_sub.add_parser("sweep", help="sweep every account, then the report")
-    accounts_sweep.add_argument("--registry", required=True, type=Path, help="CSV/XLSX of accounts")
-    accounts_sweep.add_argument("--at", type=_date, help="monitoring time point T (default: today)")
-    accounts_sweep.add_argument("--quarter", type=_quarter, help="report quarter (default: T's)")
-    accounts_sweep.add_argument(
-        "--overlay", action="append", default=[], help="media rule overlay (file or packaged name)"
-    )
-    accounts_sweep.add_argument("--out", type=Path, help="report folder")
-    accounts_sweep.add_argument(
-        "--rate-style", choices=["guizhou", "zhaotong", "mianyang", "kaifeng"], default="guizhou"
-    )
-    accounts_sweep.add_argument("--timeout", type=float, help="seconds to wait for all verdicts")
-    accounts_sweep.add_argument(
-        "--reposts",
-        type=Path,
-        help="重要信息转载: the province's list (标题, 来源地址, 发布日期, 转载时限)",
-    )
-    accounts_sweep.add_argument(
-        "--sites", type=Path, help="重要信息转载: site registry to search too"
-    )
-    accounts_report = accounts_sub.add_parser(
-        "report", help="the quarter's new-media report from the results stream"
-    )
-    accounts_report.add_argument("--quarter", required=True, type=_quarter, help="e.g. 2024Q1")
-    accounts_report.add_argument(
-        "--rate-style", choices=["guizhou", "zhaotong", "mianyang", "kaifeng"], default="guizhou"
-    )
-    accounts_report.add_argument("--out", required=True, type=Path, help="report folder")
+    from services import media_cmd  # the 政务新媒体 commands define their own arguments
+
+    media_cmd.add_accounts_parser(sub)
 
     rules = sub.add_parser("rules", help="the indicator rule set")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True)
@@ -122,12 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=int, default=1)
     serve.add_argument("--at", type=_date, help="monitoring time point the content is dated for")
     serve.add_argument("--out", type=Path, default=Path("farm"), help="registry + manifest folder")
-    platforms = farm_sub.add_parser("platforms", help="serve simulated 政务新媒体 platforms")
-    platforms.add_argument("--accounts", type=int, default=70)
-    platforms.add_argument("--sites", type=int, default=6, help="county sites for 重要信息转载")
-    platforms.add_argument("--seed", type=int, default=1)
-    platforms.add_argument("--at", type=_date, help="monitoring time point the posts are dated for")
-    platforms.add_argument("--out", type=Path, default=Path("farm-media"))
+    media_cmd.add_farm_platforms_parser(farm_sub)
 
     demo = sub.add_parser("demo", help="simulated province + embedded NATS + sweep + report")
     demo.add_argument("--sites", type=int, default=40)
@@ -197,22 +163,7 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "accounts":
         from services import media_cmd
 
-        if args.accounts_command == "report":
-            return await media_cmd.accounts_report(config, args.quarter, args.rate_style, args.out)
-        if args.accounts_command == "sweep":
-            return await media_cmd.accounts_sweep(
-                config,
-                args.registry,
-                args.at,
-                args.quarter,
-                args.overlay,
-                args.out,
-                args.rate_style,
-                args.timeout,
-                args.reposts,
-                args.sites,
-            )
-        return media_cmd.accounts_check(args.file)
+        return await media_cmd.dispatch(args, config)
     if args.command == "rules":
         return commands.rules_show(config, args.overlay)
     if args.command == "extract":
@@ -220,9 +171,7 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "farm" and args.farm_command == "platforms":
         from services import media_cmd
 
-        return await media_cmd.farm_platforms(
-            args.accounts, args.sites, args.seed, args.at, args.out
-        )
+        return await media_cmd.dispatch(args, config)
     if args.command == "farm":
         return await commands.farm_serve(args.sites, args.seed, args.at, args.out)
     if args.command == "demo":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import csv
 import json
@@ -12,7 +13,7 @@ from pathlib import Path
 import msgspec
 
 from services import media_sweep
-from services.cli import UsageError, until_signalled
+from services.cli import UsageError, _date, _quarter, until_signalled
 from services.config import Config
 from services.farm.accounts import accounts_manifest, generate_accounts
 from services.farm.platforms import PlatformFarm
@@ -188,3 +189,70 @@ async def farm_platforms(accounts: int, sites: int, seed: int, at: date | None, 
         print(f"simulated platforms on port {farm.port}; registry and ground truth in {out}")
         await until_signalled().wait()
     return 0
+
+
+def add_accounts_parser(sub: argparse._SubParsersAction) -> None:
+    """`govsweep accounts check|sweep|report`."""
+    accounts = sub.add_parser("accounts", help="政务新媒体 account registry and sweeps")
+    accounts_sub = accounts.add_subparsers(dest="accounts_command", required=True)
+    accounts_check = accounts_sub.add_parser("check", help="validate an account registry file")
+    accounts_check.add_argument("file", type=Path)
+    accounts_sweep = accounts_sub.add_parser("sweep", help="sweep every account, then the report")
+    accounts_sweep.add_argument("--registry", required=True, type=Path, help="CSV/XLSX of accounts")
+    accounts_sweep.add_argument("--at", type=_date, help="monitoring time point T (default: today)")
+    accounts_sweep.add_argument("--quarter", type=_quarter, help="report quarter (default: T's)")
+    accounts_sweep.add_argument(
+        "--overlay", action="append", default=[], help="media rule overlay (file or packaged name)"
+    )
+    accounts_sweep.add_argument("--out", type=Path, help="report folder")
+    accounts_sweep.add_argument(
+        "--rate-style", choices=["guizhou", "zhaotong", "mianyang", "kaifeng"], default="guizhou"
+    )
+    accounts_sweep.add_argument("--timeout", type=float, help="seconds to wait for all verdicts")
+    accounts_sweep.add_argument(
+        "--reposts",
+        type=Path,
+        help="重要信息转载: the province's list (标题, 来源地址, 发布日期, 转载时限)",
+    )
+    accounts_sweep.add_argument(
+        "--sites", type=Path, help="重要信息转载: site registry to search too"
+    )
+    accounts_report = accounts_sub.add_parser(
+        "report", help="the quarter's new-media report from the results stream"
+    )
+    accounts_report.add_argument("--quarter", required=True, type=_quarter, help="e.g. 2024Q1")
+    accounts_report.add_argument(
+        "--rate-style", choices=["guizhou", "zhaotong", "mianyang", "kaifeng"], default="guizhou"
+    )
+    accounts_report.add_argument("--out", required=True, type=Path, help="report folder")
+
+
+def add_farm_platforms_parser(farm_sub: argparse._SubParsersAction) -> None:
+    """`govsweep farm platforms`."""
+    platforms = farm_sub.add_parser("platforms", help="serve simulated 政务新媒体 platforms")
+    platforms.add_argument("--accounts", type=int, default=70)
+    platforms.add_argument("--sites", type=int, default=6, help="county sites for 重要信息转载")
+    platforms.add_argument("--seed", type=int, default=1)
+    platforms.add_argument("--at", type=_date, help="monitoring time point the posts are dated for")
+    platforms.add_argument("--out", type=Path, default=Path("farm-media"))
+
+
+async def dispatch(args: argparse.Namespace, config: Config) -> int:
+    if args.command == "farm":
+        return await farm_platforms(args.accounts, args.sites, args.seed, args.at, args.out)
+    if args.accounts_command == "report":
+        return await accounts_report(config, args.quarter, args.rate_style, args.out)
+    if args.accounts_command == "sweep":
+        return await accounts_sweep(
+            config,
+            args.registry,
+            args.at,
+            args.quarter,
+            args.overlay,
+            args.out,
+            args.rate_style,
+            args.timeout,
+            args.reposts,
+            args.sites,
+        )
+    return accounts_check(args.file)
