@@ -46,6 +46,8 @@ SUBJECT_SWEEP = "govsweep.results.sweep.{sweep_id}"
 SUBJECT_HOME = "govsweep.results.home.{sweep_id}.{site_id}"
 SUBJECT_COLUMN = "govsweep.results.column.{sweep_id}.{site_id}.{index}"
 SUBJECT_VERDICT = "govsweep.results.verdict.{sweep_id}.{site_id}"
+SUBJECT_ACCOUNT_JOB = "govsweep.jobs.account.{account_id}"  # 政务新媒体 (services.media_sweep)
+SUBJECT_ACCOUNT_RESULT = "govsweep.results.account.{sweep_id}.{account_id}"
 
 # Durable consumers: (stream, name, filter subjects). Work-queue consumers must not overlap.
 CONSUMERS: dict[str, tuple[str, list[str]]] = {
@@ -54,6 +56,7 @@ CONSUMERS: dict[str, tuple[str, list[str]]] = {
     # Rechecks and their columns have their own consumer and slots: they never queue behind a sweep.
     "crawl-priority": (JOBS_STREAM, ["govsweep.jobs.recheck.>", "govsweep.jobs.priority.>"]),
     "browser": (JOBS_STREAM, ["govsweep.jobs.browser.>"]),
+    "crawl-account": (JOBS_STREAM, ["govsweep.jobs.account.>"]),
     "checker": (RESULTS_STREAM, ["govsweep.results.home.>", "govsweep.results.column.>"]),
     "aggregator": (RESULTS_STREAM, ["govsweep.results.sweep.>", "govsweep.results.verdict.>"]),
 }

@@ -56,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run one role against GOVSWEEP_NATS_URL")
     run.add_argument(
-        "role", choices=["scheduler", "monitor", "crawler", "browser", "checker", "aggregator"]
+        "role",
+        choices=["scheduler", "monitor", "crawler", "browser", "checker", "aggregator", "account"],
     )
     run.add_argument("--registry", type=Path, help="scheduler: registry to sweep")
     run.add_argument("--at", type=_date, help="scheduler: monitoring time point T")
@@ -66,6 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     registry_sub = registry.add_subparsers(dest="registry_command", required=True)
     check = registry_sub.add_parser("check", help="validate a registry file")
     check.add_argument("file", type=Path)
+
+    from services import media_cmd  # the 政务新媒体 commands define their own arguments
+
+    media_cmd.add_accounts_parser(sub)
 
     rules = sub.add_parser("rules", help="the indicator rule set")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True)
@@ -88,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=int, default=1)
     serve.add_argument("--at", type=_date, help="monitoring time point the content is dated for")
     serve.add_argument("--out", type=Path, default=Path("farm"), help="registry + manifest folder")
+    media_cmd.add_farm_platforms_parser(farm_sub)
 
     demo = sub.add_parser("demo", help="simulated province + embedded NATS + sweep + report")
     demo.add_argument("--sites", type=int, default=40)
@@ -146,14 +152,26 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
         return await commands.sweep(
             config, args.registry, args.at, args.quarter, args.out, args.timeout
         )
+    if args.command == "run" and args.role == "account":
+        from services import media_cmd
+
+        return await media_cmd.run_account_role(config)
     if args.command == "run":
         return await commands.run_role(config, args.role, args.registry, args.at, args.quarter)
     if args.command == "registry":
         return commands.registry_check(args.file)
+    if args.command == "accounts":
+        from services import media_cmd
+
+        return await media_cmd.dispatch(args, config)
     if args.command == "rules":
         return commands.rules_show(config, args.overlay)
     if args.command == "extract":
         return await commands.extract(config, args.source, args.url, args.at, args.kind)
+    if args.command == "farm" and args.farm_command == "platforms":
+        from services import media_cmd
+
+        return await media_cmd.dispatch(args, config)
     if args.command == "farm":
         return await commands.farm_serve(args.sites, args.seed, args.at, args.out)
     if args.command == "demo":

@@ -1,0 +1,94 @@
+"""What every platform adapter returns, and the interface it implements.
+
+An adapter turns the public web view of one account (a JSON feed or an HTML page, as the platform
+serves it to any browser) into `AccountFacts`: the recent posts (date, title, original or repost) and
+whether the account shows an interaction channel. It never guesses: a page it cannot read gives
+`measured=False` with the reason, which the checkers turn into 未能检测.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol
+
+import msgspec
+
+# Platform keys, and the names the bulletins print (问题栏目 / 政务新媒体类型).
+PLATFORM_NAMES: dict[str, str] = {
+    "wechat": "微信公众号",
+    "weibo": "新浪微博",
+    "douyin": "抖音",
+    "toutiao": "今日头条",
+    "kuaishou": "快手",
+    "baijiahao": "百家号",
+    "app": "移动客户端",
+}
+# Registry spellings of each platform (平台 / 政务新媒体类型 column).
+PLATFORM_ALIASES: dict[str, str] = {
+    "微信": "wechat",
+    "微信公众号": "wechat",
+    "公众号": "wechat",
+    "微博": "weibo",
+    "新浪微博": "weibo",
+    "抖音": "douyin",
+    "抖音号": "douyin",
+    "今日头条": "toutiao",
+    "头条": "toutiao",
+    "头条号": "toutiao",
+    "快手": "kuaishou",
+    "快手号": "kuaishou",
+    "百家号": "baijiahao",
+    "客户端": "app",
+    "移动客户端": "app",
+    "app": "app",
+    "APP": "app",
+    "App": "app",
+}
+
+
+class Post(msgspec.Struct, frozen=True, omit_defaults=True):
+    date: str  # YYYY-MM-DD (platform time zone, Asia/Shanghai)
+    title: str  # title, or the first words of a post without one
+    original: bool = True  # False: a repost (转发/转载)
+    pinned: bool = False  # 置顶: shown first whatever its date
+    text: str = ""  # body text as far as the list shows it (M-V1 candidates)
+    url: str = ""
+
+
+class AccountFacts(msgspec.Struct, omit_defaults=True):
+    url: str  # what was read
+    measured: bool
+    reason: str = ""  # why not measured, in Chinese
+    posts: list[Post] = []
+    # An interaction channel (comments open, a 留言/咨询 menu): True/False as the view shows it,
+    # None when the public view does not show it.
+    interaction: bool | None = None
+    interaction_detail: str = ""
+    name: str = ""  # the account's display name as the view shows it ("" when it does not)
+    notes: list[str] = []  # what else the view showed worth reporting (e.g. an app's download link)
+
+
+class Adapter(Protocol):
+    """One platform. `feed_url` maps a registry address (URL or bare ID) to the public view to read;
+    `parse` reads that view's body. Reading is shared (`crawler.platforms.read`)."""
+
+    platform: str
+    rate: float  # requests per second to the platform, all accounts together (politeness)
+    concurrency: int
+
+    def feed_url(self, address: str) -> str: ...
+
+    def parse(self, body: bytes, url: str) -> AccountFacts: ...
+
+
+def unmeasured(url: str, reason: str) -> AccountFacts:
+    return AccountFacts(url=url, measured=False, reason=reason)
+
+
+def plain_text(html: str) -> str:
+    """Post text without the markup platforms put in it (links, emoji images)."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def is_url(address: str) -> bool:
+    return address.startswith(("http://", "https://"))

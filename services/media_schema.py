@@ -1,0 +1,46 @@
+"""政务新媒体 messages on the bus (the account half of a sweep), as msgspec Structs.
+
+Subjects (ARCHITECTURE.md, "政务新媒体"): `govsweep.jobs.account.<标识码>` carries an `AccountJob`,
+`govsweep.results.account.<sweep>.<标识码>` an `AccountVerdict`.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from checkers.model import Verdict
+from crawler.platforms.base import AccountFacts
+
+
+class Account(msgspec.Struct, frozen=True, omit_defaults=True):
+    """One row of the account registry (全国政务新媒体信息报送系统 export)."""
+
+    account_id: str  # 政务新媒体标识码, e.g. 530621M008WX0001 (treated as opaque)
+    name: str  # 账号名称
+    platform: str  # platform key: wechat, weibo, douyin, toutiao, kuaishou, baijiahao, app
+    unit: str  # 主管单位
+    region_name: str  # 地区 as the registry names it
+    address: str  # 账号地址 (URL of the public web view) or the platform's account ID
+    region_code: str = ""  # 6-digit GB/T 2260 code, from the 标识码 when it starts with one
+
+
+class AccountJob(msgspec.Struct):
+    sweep_id: str
+    at: str  # monitoring time point T, YYYY-MM-DD
+    quarter: str
+    account: Account
+    overlays: list[
+        str
+    ] = []  # media rule overlays (files, or names in checkers/rulesets/media-overlays)
+
+
+class AccountVerdict(msgspec.Struct):
+    """The verdict on one account in one sweep, with the posts it was judged on."""
+
+    sweep_id: str
+    at: str
+    quarter: str
+    account: Account
+    verdict: Verdict
+    facts: AccountFacts
+    checked_at: str
