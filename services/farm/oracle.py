@@ -116,15 +116,18 @@ def home_newest(site: SiteSpec) -> dt.date | None:
 
 def home_not_updated(site: SiteSpec, measured: list[ColumnSpec], at: dt.date) -> bool | None:
     """W-V3; None when it cannot be judged. A home page without dated items (navigation only) is
-    judged by the level-1 columns that could be read."""
+    judged by its level-1 columns: one fresh measured column clears it; the veto needs every
+    level-1 column read (an unread one might hold the update)."""
     start = window_starts(at)["14d"]
     newest = home_newest(site)
     if newest is not None:
         return newest < start
     level1 = [c for c in measured if c.level == 1]
-    if not level1:
+    if any(c.newest is not None and c.newest >= start for c in level1):
+        return False
+    if not level1 or len(level1) < sum(c.level == 1 for c in site.columns):
         return None
-    return not any(c.newest is not None and c.newest >= start for c in level1)
+    return True
 
 
 def is_channel(column: ColumnSpec) -> bool:
