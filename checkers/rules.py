@@ -138,8 +138,8 @@ Points = Annotated[float, msgspec.Meta(ge=0)]
 
 
 class AvailabilityRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """W-V2 站点无法访问, judged by checkers/availability.py from the probe log (same field names
-    as its own AvailabilityRules)."""
+    """W-V2 站点无法访问, judged by checkers/availability.py from the probe log. The one source of
+    these lines: the checker and the monitor both take them from the rule file."""
 
     days: Annotated[int, msgspec.Meta(gt=0)]  # "监测 1 周"
     probes_per_day: Annotated[int, msgspec.Meta(gt=0)]  # "每天间隔性访问 20 次以上"
