@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from crawler.model import FetchResult
-from crawler.politeness import Politeness
+from crawler.politeness import Gate
 
 WAF_STATUSES = {412, 521}
 # Busy (429/503) and transient server errors (a flaky 502 or 504, a passing 500): the host waits
@@ -50,7 +50,7 @@ class Fetcher:
 
     def __init__(
         self,
-        politeness: Politeness,
+        politeness: Gate,
         timeout_s: float = 15.0,
         max_bytes: int = 5_000_000,
         max_redirects: int = 5,

@@ -96,7 +96,7 @@ async def run_sweep(
 
 def write_reports(out: Path, at: date, quarter: str, verdicts: list[SiteVerdict]) -> str:
     out.mkdir(parents=True, exist_ok=True)
-    markdown = report.render_markdown("政府网站检查情况", at, quarter, verdicts)
+    markdown = report.render_markdown("政府网站检查情况", at.isoformat(), quarter, verdicts)
     (out / "report.md").write_text(markdown, encoding="utf-8")
     report.write_csv(out, verdicts)
     report.write_verdicts_jsonl(out / "verdicts.jsonl", verdicts)

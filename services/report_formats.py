@@ -355,7 +355,7 @@ def chart_png(chart: Chart, scale: int = 2) -> bytes:
     image = Image.new("RGB", (width * scale, height * scale), "white")
     draw = ImageDraw.Draw(image)
 
-    def font(size: int) -> ImageFont.FreeTypeFont:
+    def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
         if font_file:
             return ImageFont.truetype(font_file, size * scale)
         return ImageFont.load_default(size * scale)
@@ -488,5 +488,5 @@ def write_docx(report: Report, path: Path) -> Path:
         _docx_table(document, table, NUMERIC_COLUMNS[table.name])
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    document.save(path)
+    document.save(str(path))
     return path

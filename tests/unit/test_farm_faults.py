@@ -162,7 +162,16 @@ def test_unjudgeable_sites_are_unmeasured_and_never_fail() -> None:
         "未能检测",
         [],
     )
+    # a level-1 column unread, the measured one stale: it might hold the update, so no veto ...
     nav_site = _site([_col("a", STALE, fault="slow_drip"), _col("b", STALE)], nav_only=True)
+    assert (expected(nav_site, AT)["verdict"], expected(nav_site, AT)["findings"]) == (
+        "未能检测",
+        [],
+    )
+    # ... a fresh measured level-1 column clears it, every level-1 column read and stale fails it
+    nav_site = _site([_col("a", STALE, fault="slow_drip"), _col("b", AT)], nav_only=True)
+    assert expected(nav_site, AT)["verdict"] == "合格"
+    nav_site = _site([_col("a", STALE), _col("b", STALE), _col("c", AT, 2)], nav_only=True)
     assert expected(nav_site, AT)["findings"] == ["W-V3"]
     # no readable column: a stale home page still fails, a fresh one cannot pass
     unread = [_col("x", AT, 2, fault="huge_page")]
