@@ -95,7 +95,7 @@ def test_xlsx_has_a_sheet_per_attachment_with_headers_and_widths(tmp_path: Path)
 
 def test_docx_holds_the_tables_the_summary_and_two_charts(tmp_path: Path) -> None:
     path = report_formats.write_docx(guizhou_report(), tmp_path / "通报.docx")
-    document = Document(path)
+    document = Document(str(path))
     text = "\n".join(p.text for p in document.paragraphs)
     assert text.startswith(TITLE)
     assert "发现问题网站10家，总体合格率97.60%" in text
