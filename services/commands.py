@@ -94,9 +94,13 @@ async def run_sweep(
     return sweep_id, sorted(verdicts, key=lambda v: v.site.site_id)
 
 
-def write_reports(out: Path, at: date, quarter: str, verdicts: list[SiteVerdict]) -> str:
+def write_reports(
+    out: Path, at: date, quarter: str, verdicts: list[SiteVerdict], issuer: str = ""
+) -> str:
     out.mkdir(parents=True, exist_ok=True)
-    markdown = report.render_markdown("政府网站检查情况", at.isoformat(), quarter, verdicts)
+    title = report.default_title(quarter, report.scope_name(verdicts), issuer)
+    document = report.build_report(title, at.isoformat(), quarter, verdicts, issuer=issuer)
+    markdown = report.markdown_of(document)
     (out / "report.md").write_text(markdown, encoding="utf-8")
     report.write_csv(out, verdicts)
     report.write_verdicts_jsonl(out / "verdicts.jsonl", verdicts)
@@ -116,7 +120,7 @@ async def sweep(
     quarter = quarter or quarter_of(at)
     sweep_id, verdicts = await run_sweep(config, sites, at, quarter, timeout)
     out = out or Path(config.state_dir) / "reports" / sweep_id
-    print(write_reports(out, at, quarter, verdicts))
+    print(write_reports(out, at, quarter, verdicts, config.report.issuer))
     print(f"报告已写入 {out}", file=sys.stderr)
     return 0
 
@@ -259,7 +263,7 @@ async def demo(config: Config, sites: int, seed: int, at: date | None, out: Path
         province.write_manifest(out / "manifest.json")
         quarter = quarter_of(at)
         _, verdicts = await run_sweep(config, load_sites(out / "registry.csv"), at, quarter, None)
-    print(write_reports(out / "report", at, quarter, verdicts))
+    print(write_reports(out / "report", at, quarter, verdicts, config.report.issuer))
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     problems = compare_with_manifest(verdicts, manifest)
     for line in problems:

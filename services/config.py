@@ -66,6 +66,12 @@ class AvailabilityConfig(msgspec.Struct, forbid_unknown_fields=True):
     concurrency: int = 32  # probes in flight at once
 
 
+class ReportConfig(msgspec.Struct, forbid_unknown_fields=True):
+    """How the 通报 is issued."""
+
+    issuer: str = ""  # 发文机关, e.g. "贵州省人民政府办公厅": titles and signs the 通报
+
+
 class Config(msgspec.Struct, forbid_unknown_fields=True):
     nats_url: str = ""  # empty = start an embedded nats-server
     state_dir: str = ".govsweep"
@@ -77,6 +83,7 @@ class Config(msgspec.Struct, forbid_unknown_fields=True):
     check: CheckConfig = msgspec.field(default_factory=CheckConfig)
     links: LinksConfig = msgspec.field(default_factory=LinksConfig)
     availability: AvailabilityConfig = msgspec.field(default_factory=AvailabilityConfig)
+    report: ReportConfig = msgspec.field(default_factory=ReportConfig)
 
 
 def _apply_env(raw: dict, env: Mapping[str, str]) -> dict:

@@ -125,6 +125,12 @@ def test_html_is_self_contained_with_one_bar_per_region_and_indicator() -> None:
     assert findings_chart.count("<rect") == 4  # 空白栏目, 更新不达标, 互动回应差, 服务不实用
     assert "空白栏目数超过5个（W-V4-3）</text>" in findings_chart
     assert "<td>已整改：空白栏目数超过5个</td>" in html
+    # A URL wraps only after a "/", never inside its host or a path segment.
+    cells = re.findall(r'<td class="url">(.*?)</td>', html)
+    assert cells and "break-all" not in html
+    for cell in cells:
+        assert all(part.endswith(("/", "?", "&amp;")) for part in cell.split("<wbr>")[:-1]), cell
+        assert cell.replace("<wbr>", "").startswith("http://")
 
 
 def test_png_chart_with_and_without_a_cjk_font(monkeypatch: pytest.MonkeyPatch) -> None:
