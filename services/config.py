@@ -10,7 +10,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -78,6 +78,9 @@ class Config(msgspec.Struct, forbid_unknown_fields=True):
     metrics_port: int = 0  # 0 = pick a free port; -1 = no /metrics endpoint
     metrics_addr: str = "127.0.0.1"  # 0.0.0.0 in a container so Prometheus can scrape it
     log_level: str = "info"
+    # auto: JSON lines when stderr is not a terminal; on a terminal a progress bar and warnings only
+    log_format: Literal["auto", "json", "text"] = "auto"
+    log_file: str = ""  # every log line at log_level goes here instead (then nothing on stderr)
     crawl: CrawlConfig = msgspec.field(default_factory=CrawlConfig)
     browser: BrowserConfig = msgspec.field(default_factory=BrowserConfig)
     check: CheckConfig = msgspec.field(default_factory=CheckConfig)
