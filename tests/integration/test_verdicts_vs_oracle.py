@@ -26,7 +26,8 @@ from services.farm.server import FarmServer
 from services.farm.spec import SiteSpec
 from tests.conftest import AT
 
-pytestmark = pytest.mark.integration
+# About 15 s per 300-site province and 1–3 min for the large ones on a loaded 2-CPU machine.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 # (sites, seed): the sizes at which navigation-only sites met unread level-1 columns, and others.
 PROVINCES = ((300, 1), (300, 2), (300, 3), (2000, 1), (3000, 5))
