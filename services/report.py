@@ -331,8 +331,9 @@ def main_problems(verdict: SiteVerdict) -> str:
 
 
 # What the crawler records for people who debug it, and the 通报 leaves out: the technical code
-# after a reason ("连接被拒绝 (refused)", "(waf_challenge)") and the indicator id before a check.
-_CODE = re.compile(r"\s*[(（][a-z][a-z0-9_]*(?::[^)）]*)?[)）]")
+# after a reason ("连接被拒绝 (refused)", "(waf_challenge)", "(sweep timeout)") and the indicator id
+# before a check.
+_CODE = re.compile(r"\s*[(（][a-z][a-z0-9_ ]*(?::[^)）]*)?[)）]")
 _INDICATOR = re.compile(r"^W-[A-Z0-9-]+\s*")
 
 

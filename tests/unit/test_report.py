@@ -257,6 +257,7 @@ def test_the_bulletin_is_issued_like_an_office_issues_it() -> None:
         "首页无法读取：连接被拒绝 (refused)",
         "W-V3 首页不更新：首页仅为栏目导航入口，1个一级栏目未能读取，无法确认均未更新",
         "栏目「通知公告」http://x.site.test/tzgg/：被防火墙(WAF)拦截 (waf_challenge)",
+        "未在检测时限内完成 (sweep timeout)",
     )
     verdicts = [verdict(PORTAL, PASS), verdict(SINAN, UNMEASURED, unmeasured=crawler_reasons)]
     office = "贵州省人民政府办公厅"
@@ -268,7 +269,7 @@ def test_the_bulletin_is_issued_like_an_office_issues_it() -> None:
     assert "监测时间点：2024年3月15日　季度：2024年第一季度" in text
     body, attachments = text.split("## 附件1")
     assert body.rstrip().endswith(f"{office}  \n{AT.year}年{AT.month}月{AT.day}日")
-    for code in ("refused", "waf_challenge", "W-V3", "2024Q1", "2024-03-15"):
+    for code in ("refused", "waf_challenge", "timeout", "W-V3", "2024Q1", "2024-03-15"):
         assert code not in text, code
     assert "首页无法读取：连接被拒绝；首页不更新：首页仅为栏目导航入口" in attachments
     assert "被防火墙(WAF)拦截" in attachments  # the Chinese reason stays, with its own words
