@@ -52,7 +52,7 @@ def serve(ports: int) -> None:
         for _ in range(ports):
             site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
             await site.start()
-            bound.append(site._server.sockets[0].getsockname()[1])
+            bound.append(runner.addresses[-1][1])
         print(" ".join(map(str, bound)), flush=True)
         await asyncio.Event().wait()
 
@@ -98,6 +98,7 @@ async def bench(links_wanted: int, rounds: int) -> None:
         sys.executable, __file__, "--serve", str(HOSTS), stdout=asyncio.subprocess.PIPE
     )
     nats = EmbeddedServer(Path(tempfile.mkdtemp(prefix="bench-links-")))
+    assert server.stdout is not None  # stdout=PIPE
     try:
         ports = (await asyncio.wait_for(server.stdout.readline(), 30)).split()
         per_host = max(1, links_wanted // len(ports))

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta, timezone
 from fractions import Fraction
-from typing import Protocol
 
 import msgspec
 
 from checkers.columns import UNMEASURED_PREFIX
 from checkers.model import Evidence, Finding
+from checkers.rules import AvailabilityRules, load_rules
 from crawler.model import Probe
 
 INDICATOR = "W-V2"
@@ -26,32 +26,12 @@ CHINA = timezone(timedelta(hours=8), "CST")
 FAILED_LISTED = 20  # failed probes named one by one in the evidence
 
 
-class Limits(Protocol):
-    """The W-V2 numbers: AvailabilityRules below, or the rule file's [availability] table."""
-
-    days: int  # "监测1周"
-    probes_per_day: int  # "每天间隔性访问20次以上": the sample is days × this
-    timeout_s: float  # "超过(含)15秒网站仍打不开"
-    veto_ratio: float  # "累计占比超过(含)5%"
-    warn_ratio: float  # early warning line
-
-
-class AvailabilityRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """Limits with the baseline gov-2019-19 values, for callers without a rule file."""
-
-    days: int = 7
-    probes_per_day: int = 20
-    timeout_s: float = 15.0
-    veto_ratio: float = 0.05
-    warn_ratio: float = 0.03  # vendor practice (S12), [I]
-
-    def __post_init__(self) -> None:
-        if self.days < 1 or self.probes_per_day < 1 or self.timeout_s <= 0:
-            raise ValueError("days, probes_per_day and timeout_s must be positive")
-        if not 0 < self.warn_ratio <= self.veto_ratio <= 1:
-            raise ValueError(
-                f"need 0 < warn_ratio ({self.warn_ratio}) <= veto_ratio ({self.veto_ratio}) <= 1"
-            )
+def baseline_limits() -> AvailabilityRules:
+    """The W-V2 lines of the packaged baseline rule file, for callers given none."""
+    limits = load_rules().availability
+    if limits is None:
+        raise ValueError("the baseline rule file has no [availability] table")
+    return limits
 
 
 class ProbeTally(msgspec.Struct):
@@ -68,7 +48,7 @@ def time_point(at: date) -> datetime:
     return datetime.combine(at + timedelta(days=1), time(0), CHINA)
 
 
-def tally(probes: Iterable[Probe], rules: Limits, until: datetime) -> ProbeTally:
+def tally(probes: Iterable[Probe], rules: AvailabilityRules, until: datetime) -> ProbeTally:
     """Sort the probes started in [until - days, until)."""
     start = until - timedelta(days=rules.days)
     result = ProbeTally(usable=[], failed=[])
@@ -98,7 +78,7 @@ def tally(probes: Iterable[Probe], rules: Limits, until: datetime) -> ProbeTally
 
 
 def check_availability(
-    probes: Iterable[Probe], rules: Limits, until: datetime, version: str = ""
+    probes: Iterable[Probe], rules: AvailabilityRules, until: datetime, version: str = ""
 ) -> list[Finding]:
     """The W-V2 finding over the week before `until` (see time_point)."""
     if until.tzinfo is None:
@@ -152,7 +132,7 @@ def _apart(counts: ProbeTally) -> str:
 
 
 def _evidence(
-    counts: ProbeTally, ratio: Fraction, rules: Limits, until: datetime
+    counts: ProbeTally, ratio: Fraction, rules: AvailabilityRules, until: datetime
 ) -> list[Evidence]:
     usable, failed = len(counts.usable), len(counts.failed)
     start = until - timedelta(days=rules.days)

@@ -157,7 +157,9 @@ def judge(facts: ColumnFacts, message: Message, rule: InteractionRules, at: date
         return Judged(facts, message, "fine")
     # Not answered by T (an answer dated after T came too late to count at T).
     if at <= deadline:
-        status = "pending" if message.replied is False or answered is not None else "fine"
+        status: MessageState = (
+            "pending" if message.replied is False or answered is not None else "fine"
+        )
         note = f"留言时间{asked}，截至监测时间点已{(at - asked).days}天未答复"
         return Judged(facts, message, status, note, (deadline - at).days)
     if message.replied is False or answered is not None:

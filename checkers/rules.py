@@ -138,8 +138,8 @@ Points = Annotated[float, msgspec.Meta(ge=0)]
 
 
 class AvailabilityRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """W-V2 站点无法访问, judged by checkers/availability.py from the probe log (same field names
-    as its own AvailabilityRules)."""
+    """W-V2 站点无法访问, judged by checkers/availability.py from the probe log. The one source of
+    these lines: the checker and the monitor both take them from the rule file."""
 
     days: Annotated[int, msgspec.Meta(gt=0)]  # "监测 1 周"
     probes_per_day: Annotated[int, msgspec.Meta(gt=0)]  # "每天间隔性访问 20 次以上"
@@ -405,11 +405,12 @@ def _meaning_faults(tp: type, value: dict[str, Any], path: str, partial: bool) -
                 if name not in COLUMN_CLASSES:
                     faults.append(f"{path}.{key}[{i}]: {_unknown_class(name)}")
     if tp is ScoreRules and isinstance(value.get("items"), dict):
-        known_groups = value.get("groups") if isinstance(value.get("groups"), dict) else {}
+        groups = value.get("groups")
+        known_groups: dict[str, Any] = groups if isinstance(groups, dict) else {}
         for key, item in value["items"].items():
             if key not in DEDUCTION_ITEMS:
-                known = ", ".join(DEDUCTION_ITEMS)
-                faults.append(f"{path}.items.{key}: unknown deduction item (known: {known})")
+                items = ", ".join(DEDUCTION_ITEMS)
+                faults.append(f"{path}.items.{key}: unknown deduction item (known: {items})")
             if not partial and key in WINDOW_ITEMS and isinstance(item, dict):
                 if "window" not in item:
                     faults.append(f"{path}.items.{key}.window: missing (a freshness item)")
@@ -426,10 +427,11 @@ def _meaning_faults(tp: type, value: dict[str, Any], path: str, partial: bool) -
     if tp is ServiceRules:
         for i, name in enumerate(_str_list(value.get("elements"))):
             if name not in GUIDE_ELEMENTS:
-                known = ", ".join(GUIDE_ELEMENTS)
-                faults.append(f"{path}.elements[{i}]: unknown element {name!r} (known: {known})")
+                elements = ", ".join(GUIDE_ELEMENTS)
+                faults.append(f"{path}.elements[{i}]: unknown element {name!r} (known: {elements})")
     if tp is ColumnRules and not partial:
-        duties = value.get("duties") if isinstance(value.get("duties"), dict) else {}
+        found = value.get("duties")
+        duties: dict[str, Any] = found if isinstance(found, dict) else {}
         combined = value.get("combined_stale")
         for key in ("any_level", "level1_only"):
             names = _str_list(combined.get(key)) if isinstance(combined, dict) else []

@@ -311,9 +311,10 @@ def _block_title(more: LexborNode) -> str | None:
                 if name:
                     return name
             sibling = sibling.prev
-        node = node.parent
-        if node is None:
+        parent = node.parent
+        if parent is None:
             break
+        node = parent
     return None
 
 

@@ -11,9 +11,13 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from crawler.model import FetchResult
-from crawler.politeness import Politeness
+from crawler.politeness import Gate
 
 WAF_STATUSES = {412, 521}
+# Busy (429/503) and transient server errors (a flaky 502 or 504, a passing 500): the host waits
+# (Retry-After honoured, else the back-off doubles) and the request is tried again, a bounded number
+# of times, before the page counts as unreadable.
+RETRY_STATUSES = {429, 500, 502, 503, 504}
 WAF_MARKERS = (b"__jsluid", b"acw_sc__", b"_waf_", b"WAF", b"captcha", "安全验证".encode())
 MAX_RETRY_AFTER_S = 30.0
 
@@ -46,7 +50,7 @@ class Fetcher:
 
     def __init__(
         self,
-        politeness: Politeness,
+        politeness: Gate,
         timeout_s: float = 15.0,
         max_bytes: int = 5_000_000,
         max_redirects: int = 5,
@@ -75,12 +79,12 @@ class Fetcher:
             await self._session.close()
 
     async def get(self, url: str, retries_on_busy: int = 1) -> Page:
-        """GET a page. 429/503 make the host wait (Retry-After honoured) and retry a bounded number of times."""
+        """GET a page. RETRY_STATUSES make the host wait and retry `retries_on_busy` times."""
         host = origin(url)
         for attempt in range(retries_on_busy + 1):
             page = await self._get_once(url, host)
             status = page.result.status
-            if status in (429, 503) and attempt < retries_on_busy:
+            if status in RETRY_STATUSES and attempt < retries_on_busy:
                 self.politeness.slow_down(host, page.retry_after)
                 continue
             if page.body is not None:

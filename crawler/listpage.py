@@ -173,7 +173,7 @@ def link_groups(body: LexborNode, base: str, at: dt.date) -> list[LinkGroup]:
             link_count[node.mem_id] += 1
 
     # Which item-sized elements repeat under each parent, per tag (with their class).
-    siblings: dict[tuple[int, str], dict[int, str]] = defaultdict(dict)
+    siblings: dict[tuple[int, str | None], dict[int, str]] = defaultdict(dict)
     for chain in chains:
         for node, parent in zip(chain, chain[1:], strict=False):
             if link_count[node.mem_id] > MAX_LINKS_PER_ITEM:
@@ -224,7 +224,7 @@ def _repeats(classes: dict[int, str]) -> int:
 
 
 def _ancestors(node: LexborNode) -> list[LexborNode]:
-    chain = []
+    chain: list[LexborNode] = []
     current: LexborNode | None = node
     while current is not None and current.tag not in ("html", "-document"):
         if len(chain) == MAX_DEPTH:
@@ -253,7 +253,7 @@ def _read_items(
         last = index == len(members) - 1
         allowed = (gap_tags or _INLINE_TAGS) if last and not leading else None
         gap = _gap(member.node, member_ids, link_count, backwards=leading, allowed=allowed)
-        gap_tags.update(node.tag for node in gap)
+        gap_tags.update(node.tag for node in gap if node.tag)
         extents.append(gap + [member.node] if leading else [member.node] + gap)
     items = []
     for member, extent in zip(members, extents, strict=True):

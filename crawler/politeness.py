@@ -64,7 +64,7 @@ class Politeness:
                 yield
 
     def slow_down(self, host: str, retry_after_s: float | None) -> float:
-        """A 429/503: wait Retry-After if given, else double the back-off. Returns the delay."""
+        """A busy or failing host (429, 5xx): wait Retry-After if given, else double the back-off. Returns the delay."""
         gate = self.gate(host)
         gate.backoff_s = min(MAX_BACKOFF_S, max(1.0, gate.backoff_s * 2))
         delay = min(MAX_BACKOFF_S, retry_after_s if retry_after_s is not None else gate.backoff_s)

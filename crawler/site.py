@@ -217,28 +217,33 @@ async def read_column(
     if column.sample_guides:
         guides, guide_candidates = await _sample_guides(fetcher, items, max_guides, lexicon)
         candidates += guide_candidates
-    found = {
-        "pages_read": pages_read,
-        "message_list": desk.found,
-        "messages": messages,
-        "messages_more": desk.found and bool(pending),
-        "guides": guides,
-        "candidates": candidates,
-        "links": [s for url, found in page_links for s in await links.check_page(url, found)]
+    checked = (
+        [s for url, found in page_links for s in await links.check_page(url, found)]
         if links
-        else [],
-    }
+        else []
+    )
+    # What every read list page gave, whether or not the column turns out measurable.
+    read = ColumnFacts(
+        column=column,
+        fetch=page.result,
+        measured=False,
+        pages_read=pages_read,
+        message_list=desk.found,
+        messages=messages,
+        messages_more=desk.found and bool(pending),
+        guides=guides,
+        candidates=candidates,
+        links=checked,
+    )
     if facts.kind != "list":
         # No list, no blank marker, no script: an article or a page we cannot parse. It is not
         # evidence of a stale or blank column, so it counts towards nothing.
         what = "单篇文章页面，不是信息列表" if facts.kind == "article" else "未找到信息列表"
-        reason = f"栏目页{what} ({facts.kind})"
-        return ColumnFacts(column=column, fetch=page.result, measured=False, reason=reason, **found)
+        return msgspec.structs.replace(read, reason=f"栏目页{what} ({facts.kind})")
     dated = [item for item in items if item.date]
     latest_item = max(dated, key=lambda item: item.date or "") if dated else None
-    return ColumnFacts(
-        column=column,
-        fetch=page.result,
+    return msgspec.structs.replace(
+        read,
         measured=True,
         items_count=len(items),
         undated_count=len(items) - len(dated),
@@ -246,7 +251,6 @@ async def read_column(
         latest_item=latest_item,
         blank=facts.blank and not items,
         blank_reason=facts.blank_reason,
-        **found,
     )
 
 

@@ -108,7 +108,7 @@ async def replay(bus: Bus, aggregator: Aggregator, timeout_s: float = 600.0) -> 
     read = skipped = 0
     try:
         info = await sub.consumer_info()
-        if info.num_pending == 0 and info.delivered.consumer_seq == 0:
+        if info.num_pending == 0 and (info.delivered is None or info.delivered.consumer_seq == 0):
             return 0
         deadline = asyncio.get_running_loop().time() + timeout_s
         while True:

@@ -58,7 +58,7 @@ class CheckWorker:
             )
         except NotFoundError:
             return None
-        home = msgspec.json.decode(raw.data, type=HomeResult)
+        home = msgspec.json.decode(raw.data or b"", type=HomeResult)
         pattern = SUBJECT_COLUMN.format(sweep_id=sweep_id, site_id=site_id, index="*")
         if home.columns:
             info = await jsm.stream_info(RESULTS_STREAM, subjects_filter=pattern)
@@ -68,7 +68,7 @@ class CheckWorker:
         for index in range(home.columns):
             subject = SUBJECT_COLUMN.format(sweep_id=sweep_id, site_id=site_id, index=index)
             raw = await jsm.get_last_msg(RESULTS_STREAM, subject)
-            columns.append(msgspec.json.decode(raw.data, type=ColumnResult).facts)
+            columns.append(msgspec.json.decode(raw.data or b"", type=ColumnResult).facts)
         context = SiteContext(
             site_code=home.site.site_id,
             kind=home.site.kind,

@@ -15,7 +15,7 @@ import msgspec
 from checkers.rules import RuleError
 from services.bus import BusError
 from services.config import Config, ConfigError, load_config
-from services.log import set_level
+from services.log import FORMATS, configure
 
 
 class UsageError(Exception):
@@ -40,6 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="govsweep", description="Inspect government websites against 国办秘函〔2019〕19号."
     )
     parser.add_argument("--config", help="TOML config file (default: $GOVSWEEP_CONFIG)")
+    parser.add_argument(
+        "--log-format",
+        choices=FORMATS,
+        help="auto (default): JSON unless stderr is a terminal; json; text",
+    )
+    parser.add_argument("--log-file", help="write the logs to this file instead of stderr")
     sub = parser.add_subparsers(dest="command", required=True)
 
     monitor = sub.add_parser(
@@ -130,7 +136,14 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         config = load_config(args.config)
-        set_level(config.log_level)
+        try:
+            configure(
+                config.log_level,
+                args.log_format or config.log_format,
+                args.log_file or config.log_file or None,
+            )
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
         return asyncio.run(_dispatch(args, config))
     except (ConfigError, UsageError, BusError) as exc:
         print(f"govsweep: {exc}", file=sys.stderr)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from services.check_worker import rules_from
 from services.cli import UsageError, print_json, until_signalled
 from services.config import Config, for_loopback_farm
 from services.crawl_worker import lexicon_from
+from services.log import log
 from services.registry import check_registry
 from services.runtime import Runtime
 from services.scheduler import follow_verdicts, quarter_of, start_sweep
@@ -40,23 +42,50 @@ def load_sites(path: Path) -> list[Site]:
     return sites
 
 
+def progress_bar(done: int, total: int, elapsed_s: float, width: int = 24) -> str:
+    """One line: a bar, sites done of total, the rate so far and the time left at that rate."""
+    share = done / total if total else 1.0
+    filled = round(width * share)
+    rate = done / elapsed_s if elapsed_s > 0 else 0.0
+    if done >= total:
+        left = "已完成"
+    elif rate > 0:
+        left = "预计剩余 " + _clock((total - done) / rate)
+    else:
+        left = "预计剩余 —"
+    bar = "█" * filled + "░" * (width - filled)
+    return f"检测进度 {bar} {done}/{total} {share:4.0%} · {rate:.1f} 站/秒 · {left}"
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
 class Progress:
-    """Sites done / total on stderr: one updating line on a terminal, a line per 10 % otherwise."""
+    """Sites done / total: a redrawn progress bar on a terminal; otherwise a "sweep progress" log
+    event per 10 % (JSON lines, with the rate and the estimated seconds left)."""
 
     def __init__(self) -> None:
         self.tty = sys.stderr.isatty()
+        self.started = time.monotonic()
         self.last_tenth = -1
 
     def __call__(self, done: int, total: int) -> None:
+        elapsed = time.monotonic() - self.started
         if self.tty:
-            print(f"\r检测进度 {done}/{total} 个网站", end="", file=sys.stderr, flush=True)
-            if done == total:
-                print(file=sys.stderr)
+            line = progress_bar(done, total, elapsed)
+            end = "\n" if done >= total else ""
+            print("\r" + line, end=end, file=sys.stderr, flush=True)
             return
         tenth = done * 10 // max(total, 1)
         if tenth != self.last_tenth:
             self.last_tenth = tenth
-            print(f"检测进度 {done}/{total} 个网站", file=sys.stderr, flush=True)
+            rate = done / elapsed if elapsed > 0 else 0.0
+            eta = round((total - done) / rate) if rate > 0 else None
+            fields = {"done": done, "total": total, "per_s": round(rate, 2), "eta_s": eta}
+            log("sweep progress", fields)
 
 
 def timed_out(site: Site, sweep_id: str, at: date, quarter: str) -> SiteVerdict:
@@ -93,9 +122,13 @@ async def run_sweep(
     return sweep_id, sorted(verdicts, key=lambda v: v.site.site_id)
 
 
-def write_reports(out: Path, at: date, quarter: str, verdicts: list[SiteVerdict]) -> str:
+def write_reports(
+    out: Path, at: date, quarter: str, verdicts: list[SiteVerdict], issuer: str = ""
+) -> str:
     out.mkdir(parents=True, exist_ok=True)
-    markdown = report.render_markdown("政府网站检查情况", at, quarter, verdicts)
+    title = report.default_title(quarter, report.scope_name(verdicts), issuer)
+    document = report.build_report(title, at.isoformat(), quarter, verdicts, issuer=issuer)
+    markdown = report.markdown_of(document)
     (out / "report.md").write_text(markdown, encoding="utf-8")
     report.write_csv(out, verdicts)
     report.write_verdicts_jsonl(out / "verdicts.jsonl", verdicts)
@@ -115,7 +148,7 @@ async def sweep(
     quarter = quarter or quarter_of(at)
     sweep_id, verdicts = await run_sweep(config, sites, at, quarter, timeout)
     out = out or Path(config.state_dir) / "reports" / sweep_id
-    print(write_reports(out, at, quarter, verdicts))
+    print(write_reports(out, at, quarter, verdicts, config.report.issuer))
     print(f"报告已写入 {out}", file=sys.stderr)
     return 0
 
@@ -258,7 +291,7 @@ async def demo(config: Config, sites: int, seed: int, at: date | None, out: Path
         province.write_manifest(out / "manifest.json")
         quarter = quarter_of(at)
         _, verdicts = await run_sweep(config, load_sites(out / "registry.csv"), at, quarter, None)
-    print(write_reports(out / "report", at, quarter, verdicts))
+    print(write_reports(out / "report", at, quarter, verdicts, config.report.issuer))
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     problems = compare_with_manifest(verdicts, manifest)
     for line in problems:

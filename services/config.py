@@ -10,7 +10,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -66,17 +66,27 @@ class AvailabilityConfig(msgspec.Struct, forbid_unknown_fields=True):
     concurrency: int = 32  # probes in flight at once
 
 
+class ReportConfig(msgspec.Struct, forbid_unknown_fields=True):
+    """How the 通报 is issued."""
+
+    issuer: str = ""  # 发文机关, e.g. "贵州省人民政府办公厅": titles and signs the 通报
+
+
 class Config(msgspec.Struct, forbid_unknown_fields=True):
     nats_url: str = ""  # empty = start an embedded nats-server
     state_dir: str = ".govsweep"
     metrics_port: int = 0  # 0 = pick a free port; -1 = no /metrics endpoint
     metrics_addr: str = "127.0.0.1"  # 0.0.0.0 in a container so Prometheus can scrape it
     log_level: str = "info"
+    # auto: JSON lines when stderr is not a terminal; on a terminal a progress bar and warnings only
+    log_format: Literal["auto", "json", "text"] = "auto"
+    log_file: str = ""  # every log line at log_level goes here instead (then nothing on stderr)
     crawl: CrawlConfig = msgspec.field(default_factory=CrawlConfig)
     browser: BrowserConfig = msgspec.field(default_factory=BrowserConfig)
     check: CheckConfig = msgspec.field(default_factory=CheckConfig)
     links: LinksConfig = msgspec.field(default_factory=LinksConfig)
     availability: AvailabilityConfig = msgspec.field(default_factory=AvailabilityConfig)
+    report: ReportConfig = msgspec.field(default_factory=ReportConfig)
 
 
 def _apply_env(raw: dict, env: Mapping[str, str]) -> dict:

@@ -168,13 +168,13 @@ class CrawlWorker:
             raw = await self.bus.js.get_last_msg(
                 RESULTS_STREAM, SUBJECT_HOME.format(sweep_id=job.previous_sweep, site_id=site_id)
             )
-            home = msgspec.json.decode(raw.data, type=HomeResult)
+            home = msgspec.json.decode(raw.data or b"", type=HomeResult)
             for index in range(home.columns):
                 subject = SUBJECT_COLUMN.format(
                     sweep_id=job.previous_sweep, site_id=site_id, index=index
                 )
                 raw = await self.bus.js.get_last_msg(RESULTS_STREAM, subject)
-                facts = msgspec.json.decode(raw.data, type=ColumnResult).facts
+                facts = msgspec.json.decode(raw.data or b"", type=ColumnResult).facts
                 found[facts.column.url] = facts
         except NotFoundError:
             log("recheck without earlier results", {"site": site_id, "sweep": job.previous_sweep})

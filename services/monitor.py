@@ -25,8 +25,8 @@ from typing import Protocol
 import msgspec
 from nats.js import api as js_api
 
-from checkers.availability import CHINA, AvailabilityRules, Limits, check_availability, time_point
-from checkers.rules import load_rules
+from checkers.availability import CHINA, baseline_limits, check_availability, time_point
+from checkers.rules import AvailabilityRules, load_rules
 from crawler.fetch import Fetcher
 from crawler.model import Probe
 from crawler.politeness import Politeness
@@ -125,7 +125,7 @@ class Monitor:
         schedule: Schedule,
         clock: Clock,
         concurrency: int = 32,
-        limits: Limits | None = None,
+        limits: AvailabilityRules | None = None,
     ) -> None:
         if not sites:
             raise ValueError("Monitor: no sites to probe")
@@ -135,7 +135,7 @@ class Monitor:
         self.schedule = schedule
         self.clock = clock
         self.concurrency = concurrency
-        self.limits = limits or AvailabilityRules()
+        self.limits = limits or baseline_limits()
         self.published = 0
         self._weeks: dict[str, deque[Probe]] = {}  # each site's probes of the last `days` days
         self._alerted: dict[str, str] = {}  # the line each site was last alerted for

@@ -228,6 +228,7 @@ def _parse_rows(name: str, rows: Rows) -> tuple[list[Site], list[RegistryError]]
         wanted = "; ".join(" or ".join(COLUMNS[field]) for field in missing)
         line = rows[found[0]][0] if found else rows[0][0]
         return [], [RegistryError(name, line, "", f"missing header columns: {wanted}")]
+    assert found is not None  # a header was found, or columns would be missing
     header_index = found[0]
     header_cells = rows[header_index][1]
     labels = {field: header_cells[i].strip() for field, i in columns.items()}

@@ -11,7 +11,9 @@ XLSX, DOCX and HTML in `report_formats`.
 from __future__ import annotations
 
 import csv
+import re
 from collections import Counter
+from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal, localcontext
 from pathlib import Path
 
@@ -154,6 +156,8 @@ class Report(msgspec.Struct):
     unmeasured: list[UnmeasuredRow]
     rechecks: list[RecheckRow]
     findings: list[FindingCount]
+    issuer: str = ""  # 发文机关 (config [report] issuer); empty: the 通报 is not signed
+    issued: str = ""  # 成文日期, 年月日
 
 
 class Table(msgspec.Struct):
@@ -326,6 +330,44 @@ def main_problems(verdict: SiteVerdict) -> str:
     return "；".join(problems_of(verdict))
 
 
+# What the crawler records for people who debug it, and the 通报 leaves out: the technical code
+# after a reason ("连接被拒绝 (refused)", "(waf_challenge)", "(sweep timeout)") and the indicator id
+# before a check.
+_CODE = re.compile(r"\s*[(（][a-z][a-z0-9_ ]*(?::[^)）]*)?[)）]")
+_INDICATOR = re.compile(r"^W-[A-Z0-9-]+\s*")
+
+
+def plain(text: str) -> str:
+    """A reason in the wording of a 通报: no English codes."""
+    return _CODE.sub("", _INDICATOR.sub("", text)).strip()
+
+
+def chinese_date(value: str) -> str:
+    """ "2024-03-20" (or an ISO time stamp) as "2024年3月20日"; anything else unchanged."""
+    try:
+        day = date.fromisoformat(value[:10])
+    except ValueError:
+        return value
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def quarter_name(quarter: str) -> str:
+    """ "2024Q1" as "2024年第一季度"; anything else unchanged."""
+    if re.fullmatch(r"\d{4}Q[1-4]", quarter):
+        return f"{quarter[:4]}年第{QUARTER_NAMES[quarter[-1]]}季度"
+    return quarter
+
+
+def meta_line(report: Report) -> str:
+    """The line under the title: the monitoring time point and the quarter, in words."""
+    return f"监测时间点：{chinese_date(report.at)}　季度：{quarter_name(report.quarter)}"
+
+
+def signature(report: Report) -> list[str]:
+    """The closing lines: the issuing office and the date (none when no office is configured)."""
+    return [report.issuer, chinese_date(report.issued)] if report.issuer else []
+
+
 def unmeasured_reason(verdict: SiteVerdict) -> str:
     """Why a site could not be checked, from the verdict's unmeasured list or findings."""
     # blocked_by names the checks that left the site unjudged; `unmeasured` also lists checks that
@@ -335,7 +377,7 @@ def unmeasured_reason(verdict: SiteVerdict) -> str:
         or list(verdict.verdict.unmeasured)
         or [f.message for f in verdict.verdict.findings if f.level == "unmeasured" and f.message]
     )
-    return "；".join(dict.fromkeys(reasons)) or "未记录原因"
+    return "；".join(dict.fromkeys(plain(reason) for reason in reasons)) or "未记录原因"
 
 
 def unmeasured_list(verdicts: list[SiteVerdict], *, level: str = "city") -> list[UnmeasuredRow]:
@@ -398,7 +440,7 @@ def overall_summary(at: str, rows: list[RegionRow], unmeasured: list[UnmeasuredR
     """总体情况: sites, sites checked, problem sites, the overall rate and the regions at 100%."""
     total = rows[-1]
     summary = (
-        f"截至{at}，共有政府网站{total.sites}家，完成检查{total.checked}家，"
+        f"截至{chinese_date(at)}，共有政府网站{total.sites}家，完成检查{total.checked}家，"
         f"发现问题网站{total.problems}家，总体合格率{total.pass_rate}。"
     )
     perfect = [r.region for r in rows[:-1] if r.pass_rate == "100%"]
@@ -428,9 +470,18 @@ def recheck_summary(rows: list[RecheckRow]) -> str:
     return f"本季度对{len(rows)}家网站进行了复查，其中{'，'.join(parts)}。"
 
 
-def default_title(quarter: str, region: str = "") -> str:
-    """e.g. "贵州省2024年第一季度政府网站检查情况"."""
-    return f"{region}{quarter[:4]}年第{QUARTER_NAMES[quarter[-1]]}季度政府网站检查情况"
+def default_title(quarter: str, region: str = "", issuer: str = "") -> str:
+    """e.g. "贵州省2024年第一季度政府网站检查情况"; with an issuing office, as offices title it:
+    "贵州省人民政府办公厅关于2024年第一季度贵州省政府网站检查情况的通报"."""
+    if issuer:
+        return f"{issuer}关于{quarter_name(quarter)}{region}政府网站检查情况的通报"
+    return f"{region}{quarter_name(quarter)}政府网站检查情况"
+
+
+def scope_name(verdicts: list[SiteVerdict]) -> str:
+    """The province all the sites belong to ("" when they span several or none is known)."""
+    provinces = {province_of(v.site.region_code) for v in verdicts} - {NATIONAL_CODE}
+    return name_of(provinces.pop()) if len(provinces) == 1 else ""
 
 
 def build_report(
@@ -442,8 +493,11 @@ def build_report(
     history: dict[str, list[SiteVerdict]] | None = None,
     level: str = "city",
     style: RateStyle = GUIZHOU,
+    issuer: str = "",
+    issued: date | None = None,
 ) -> Report:
-    """The whole 通报 for the verdicts (and the 复查 history of the rechecked sites)."""
+    """The whole 通报 for the verdicts (and the 复查 history of the rechecked sites), signed by
+    `issuer` on `issued` (default today)."""
     rows = rollup(verdicts, level=level, style=style)
     unmeasured = unmeasured_list(verdicts, level=level)
     rechecks = recheck_list(history or {}, level=level)
@@ -458,6 +512,8 @@ def build_report(
         unmeasured=unmeasured,
         rechecks=rechecks,
         findings=finding_counts(verdicts),
+        issuer=issuer,
+        issued=(issued or date.today()).isoformat(),
     )
 
 
@@ -501,12 +557,14 @@ def tables(report: Report) -> list[Table]:
 def markdown_of(report: Report) -> str:
     """The 通报 as Markdown: 总体情况, 复查整改情况, 附件1, 附件2 and the 未能检测 list."""
     attachments = tables(report)
-    lines = [f"# {report.title}", "", f"监测时间点：{report.at}　季度：{report.quarter}", ""]
+    lines = [f"# {report.title}", "", meta_line(report), ""]
     lines += ["## 一、总体情况", "", report.summary, ""]
     lines += ["## 二、复查整改情况", "", report.recheck_summary, ""]
     recheck = next((t for t in attachments if t.name == "复查情况"), None)
     if recheck:
         lines += [*_table(recheck.header, recheck.rows), ""]
+    if report.issuer:  # signed after the body, before the attachments, right-aligned in print
+        lines += [*(f"{line}  " for line in signature(report)), ""]
     for table in attachments[:3]:
         lines += [f"## {table.title}", ""]
         lines += _table(table.header, table.rows) if table.rows else ["无。"]

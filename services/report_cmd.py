@@ -27,6 +27,7 @@ from services.report import (
     main_problems,
     markdown_of,
     region_rows,
+    scope_name,
     unmeasured_reason,
     write_report_csv,
 )
@@ -67,8 +68,7 @@ def _level(prefix: str | None, verdicts: list[SiteVerdict]) -> str:
 def _region_name(prefix: str | None, verdicts: list[SiteVerdict]) -> str:
     if prefix:
         return name_of(prefix.ljust(6, "0"))
-    provinces = _provinces(verdicts)
-    return name_of(provinces.pop()) if len(provinces) == 1 else ""
+    return scope_name(verdicts)
 
 
 def _open_store(config: Config) -> Store:
@@ -119,13 +119,14 @@ def report(
     swept = [s.at for s in sweeps] or [v.at for v in verdicts if not v.recheck]
     at = max(swept or [v.at for v in verdicts])
     document = build_report(
-        default_title(quarter, _region_name(prefix, verdicts)),
+        default_title(quarter, _region_name(prefix, verdicts), config.report.issuer),
         at,
         quarter,
         verdicts,
         history=history,
         level=_level(prefix, verdicts),
         style=RATE_STYLES[rate_style],
+        issuer=config.report.issuer,
     )
     if fmt == "csv":
         write_report_csv(out, document)

@@ -28,7 +28,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from PIL import Image, ImageDraw, ImageFont
 
-from services.report import NO_RATE, TOTAL, Report, Table, tables
+from services.report import NO_RATE, TOTAL, Report, Table, meta_line, signature, tables
 
 ACCENT = "#b22222"  # the red of a 通报's title rule
 BAR = "#2f5f98"
@@ -100,7 +100,7 @@ def write_xlsx(report: Report, path: Path) -> Path:
     overview.title = "总体情况"
     overview["A1"] = report.title
     overview["A1"].font = Font(bold=True, size=16)
-    overview["A2"] = f"监测时间点：{report.at}　季度：{report.quarter}"
+    overview["A2"] = meta_line(report)
     sections = (("一、总体情况", report.summary), ("二、复查整改情况", report.recheck_summary))
     for row, (heading, text) in zip((4, 7), sections, strict=True):
         overview.cell(row, 1, heading).font = Font(bold=True, size=12)
@@ -232,7 +232,8 @@ th, td { border: 1px solid #666; padding: 5px 7px; }
 th { background: #e8edf4; font-weight: bold; text-align: center; white-space: nowrap; }
 td.n { text-align: center; white-space: nowrap; }
 td.k { white-space: nowrap; }
-td.url { word-break: break-all; font-family: "DejaVu Sans Mono", monospace; font-size: 12px; }
+td.url { overflow-wrap: normal; font-family: "DejaVu Sans Mono", monospace; font-size: 12px; }
+.signature { text-align: right; text-indent: 0; margin: 32px 0 0; }
 tr.total td { font-weight: bold; background: #f6f6f6; }
 .attachment { font-family: "SimHei", "WenQuanYi Micro Hei", sans-serif; margin-top: 40px; }
 .none { text-indent: 0; color: #555; }
@@ -248,7 +249,7 @@ def _html_table(table: Table) -> str:
     for row in table.rows:
         total = ' class="total"' if row and row[0] == TOTAL else ""
         cells = "".join(
-            f'<td class="{css}">{escape(str(v))}</td>' if css else f"<td>{escape(str(v))}</td>"
+            f'<td class="{css}">{_cell_html(css, v)}</td>' if css else f"<td>{escape(str(v))}</td>"
             for css, v in zip(classes, row, strict=True)
         )
         body.append(f"<tr{total}>{cells}</tr>")
@@ -264,8 +265,19 @@ NUMERIC_COLUMNS = {
 }
 
 
+def _cell_html(css: str, value: object) -> str:
+    """A URL may wrap only after a "/" (or "?", "&"), never inside a host or a path segment."""
+    text = escape(str(value))
+    if css != "url":
+        return text
+    head, sep, rest = text.partition("://")
+    for mark in ("/", "?", "&amp;"):
+        rest = rest.replace(mark, mark + "<wbr>")
+    return head + sep + rest if sep else text
+
+
 def _cell_class(table: Table, column: int) -> str:
-    """n: centred, k: kept on one line (a region or site name), url: may break anywhere."""
+    """n: centred, k: kept on one line (a region or site name), url: wraps only between parts."""
     if column in NUMERIC_COLUMNS[table.name]:
         return "n"
     if table.header[column] == "首页地址":
@@ -288,7 +300,7 @@ def render_html(report: Report) -> str:
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">',
         f"<title>{escape(report.title)}</title><style>{HTML_STYLE}</style></head><body><main>",
         f"<h1>{escape(report.title)}</h1>",
-        f'<div class="meta">监测时间点：{escape(report.at)}　季度：{escape(report.quarter)}</div>',
+        f'<div class="meta">{escape(meta_line(report))}</div>',
         "<h2>一、总体情况</h2>",
         f"<p>{escape(report.summary)}</p>",
         '<div class="figures">'
@@ -309,6 +321,10 @@ def render_html(report: Report) -> str:
     parts += ["<h2>二、复查整改情况</h2>", f"<p>{escape(report.recheck_summary)}</p>"]
     if "复查情况" in by_name:
         parts.append(_html_table(by_name["复查情况"]))
+    if report.issuer:
+        parts.append(
+            '<p class="signature">' + "<br>".join(escape(s) for s in signature(report)) + "</p>"
+        )
     for table in attachments:
         if table.name == "复查情况":
             continue
@@ -355,7 +371,7 @@ def chart_png(chart: Chart, scale: int = 2) -> bytes:
     image = Image.new("RGB", (width * scale, height * scale), "white")
     draw = ImageDraw.Draw(image)
 
-    def font(size: int) -> ImageFont.FreeTypeFont:
+    def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
         if font_file:
             return ImageFont.truetype(font_file, size * scale)
         return ImageFont.load_default(size * scale)
@@ -462,7 +478,7 @@ def write_docx(report: Report, path: Path) -> Path:
     run.font.color.rgb = RGBColor.from_string(ACCENT.lstrip("#").upper())
     meta = document.add_paragraph()
     meta.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(meta.add_run(f"监测时间点：{report.at}　季度：{report.quarter}"), BODY_FONT, 12)
+    _font(meta.add_run(meta_line(report)), BODY_FONT, 12)
 
     _heading(document, "一、总体情况")
     _paragraph(document, report.summary)
@@ -481,6 +497,10 @@ def write_docx(report: Report, path: Path) -> Path:
     for table in attachments:
         if table.name == "复查情况":
             _docx_table(document, table, NUMERIC_COLUMNS[table.name])
+    for line in signature(report):
+        signed = document.add_paragraph()
+        signed.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        _font(signed.add_run(line), BODY_FONT, 14)
     for table in attachments:
         if table.name == "复查情况":
             continue
@@ -488,5 +508,5 @@ def write_docx(report: Report, path: Path) -> Path:
         _docx_table(document, table, NUMERIC_COLUMNS[table.name])
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    document.save(path)
+    document.save(str(path))
     return path

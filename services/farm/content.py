@@ -238,7 +238,7 @@ def column_letters(site: SiteSpec, column: ColumnSpec, seed: int, at: dt.date) -
     """
     if column.desk is None:
         return []
-    offices = (site.unit,)
+    offices: tuple[str, ...] = (site.unit,)
     if site.kind == "门户":
         offices += tuple(local_department(site, n) for n in (4, 5, 10, 12, 13, 17, 18))
     return _letters(site.site_id, offices, place_of(site), column, seed, at)
@@ -260,15 +260,16 @@ def _letters(
     if planted:
         anchor = max(anchor, planted[0][0])
     limit = anchor if column.desk == "table" else at
-    dates: list[tuple[dt.date | None, dt.date | None, bool]] = []
+    dates: list[tuple[dt.date, dt.date | None, bool]] = []
     asked = anchor
     for number in range(max(0, column.items - len(planted))):
         if number:
             asked -= dt.timedelta(days=rng.randint(0, 9))
-        reply: dt.date | None = asked + dt.timedelta(days=rng.randint(0, MAX_REPLY_DAYS))
-        if reply > at:  # not answered yet: such a letter is younger than MAX_REPLY_DAYS
+        answered = asked + dt.timedelta(days=rng.randint(0, MAX_REPLY_DAYS))
+        reply: dt.date | None = answered
+        if answered > at:  # not answered yet: such a letter is younger than MAX_REPLY_DAYS
             reply = None
-        elif reply > limit:  # a table shows no date past its newest 留言时间: answered before
+        elif answered > limit:  # a table shows no date past its newest 留言时间: answered before
             reply = asked + dt.timedelta(days=rng.randint(0, (limit - asked).days))
         dates.append((asked, reply, False))
     dates += [(a, r, True) for a, r in planted]

@@ -131,7 +131,7 @@ def apply(rng: random.Random, site: SiteSpec, quota: Quota, at: dt.date) -> Site
         detail = {
             "refused": "nothing listens on the site's address: the home page is refused",
             "http_500": "every page answers HTTP 500",
-        }[variant]
+        }[str(variant)]
         return _with(site, Defect(kind, detail), home_fault=variant)
     if kind == "waf_home":
         detail = f"every page answers a WAF challenge (HTTP {variant}) that no cookie passes"
@@ -153,7 +153,7 @@ def apply(rng: random.Random, site: SiteSpec, quota: Quota, at: dt.date) -> Site
         return site
     if kind == "needs_browser":
         changed = msgspec.structs.replace(column, browser=variant)
-        detail = variant
+        detail = str(variant)
     elif kind == "waf_column":
         changed = msgspec.structs.replace(column, fault=f"waf_{variant}")
         detail = f"the column's pages answer HTTP {variant} from a WAF"

@@ -30,13 +30,22 @@ REPLY_WITHIN = relativedelta(months=3)
 
 
 class Thresholds(NamedTuple):
-    """The W-V4 lines the oracle applies. The defaults are the baseline gov-2019-19
-    (docs/CONTRACT.md); a province variant (services/farm/variants.py) changes some of them."""
+    """The W-V4 lines and the 扣分 points the oracle applies. The defaults are the baseline
+    gov-2019-19 (docs/CONTRACT.md); a province variant (services/farm/variants.py) changes some."""
 
     dynamic_days: int = 14  # 动态要闻 update duty, W-V4 limbs 1 and 2 (W-V3 keeps its own 14 days)
     combined: int = 5  # W-V4-1: stale 动态要闻 + level-1 通知公告/政策文件 columns >= this
     long_stale: int = 10  # W-V4-2: columns past their update duty >= this
     blank: int = 5  # W-V4-3: blank columns >= this
+    # Points for a footer without the registered 网站标识码 and for a missing 找错 entry: UNKNOWN in
+    # the baseline (None: reported, not deducted). A variant that sets them can score a 门户 below
+    # the line; its points must be such that the other deductions cannot move a site across it.
+    site_code_points: int | None = None
+    jiucuo_points: int | None = None
+
+
+SCORE_TOTAL = 100  # "扣分指标分值为100分"
+SCORE_FAIL_BELOW = 60  # "评分结果低于60分,判定为不合格网站" (strict <)
 
 
 BASELINE = Thresholds()
@@ -116,15 +125,32 @@ def home_newest(site: SiteSpec) -> dt.date | None:
 
 def home_not_updated(site: SiteSpec, measured: list[ColumnSpec], at: dt.date) -> bool | None:
     """W-V3; None when it cannot be judged. A home page without dated items (navigation only) is
-    judged by the level-1 columns that could be read."""
+    judged by its level-1 columns: one fresh measured column clears it; the veto needs every
+    level-1 column read (an unread one might hold the update)."""
     start = window_starts(at)["14d"]
     newest = home_newest(site)
     if newest is not None:
         return newest < start
     level1 = [c for c in measured if c.level == 1]
-    if not level1:
+    if any(c.newest is not None and c.newest >= start for c in level1):
+        return False
+    if not level1 or len(level1) < sum(c.level == 1 for c in site.columns):
         return None
-    return not any(c.newest is not None and c.newest >= start for c in level1)
+    return True
+
+
+def identity_score(site: SiteSpec, thresholds: Thresholds) -> int | None:
+    """The 扣分 score of a 门户 counting the identity points a variant gives (None: not scored —
+    a 部门 site, or no identity points known)."""
+    points = (thresholds.site_code_points, thresholds.jiucuo_points)
+    if site.kind != "门户" or points == (None, None):
+        return None
+    lost = 0
+    if site.footer_code != site.site_id:
+        lost += thresholds.site_code_points or 0
+    if not site.jiucuo:
+        lost += thresholds.jiucuo_points or 0
+    return SCORE_TOTAL - lost
 
 
 def is_channel(column: ColumnSpec) -> bool:
@@ -186,7 +212,8 @@ def expected(
     `unmeasured` lists what a careful crawler cannot read, as {column (None: home), reason}.
     W-V5 and W-V6 are judged only on sites whose 互动 and 办事服务 are modelled (site.functions);
     `seed` is the province's (the letters of the 留言 lists are generated from it).
-    `thresholds`: the W-V4 lines (default the baseline; a province variant changes them).
+    `thresholds`: the W-V4 lines and identity points (default the baseline; a province variant
+    changes them). With no veto, a 门户 scored below the line is 不合格 with no finding listed.
     """
     if site.home_fault is not None:
         return {
@@ -210,7 +237,8 @@ def expected(
         holds["W-V5-2"] = reply_limb(site, at, browser, seed) == "holds"
         holds["W-V6-1"] = not any(c.category == SERVICE for c in site.columns)
     findings = sorted(veto for veto, held in holds.items() if held)
-    if findings:
+    score = None if findings else identity_score(site, thresholds)
+    if findings or (score is not None and score < SCORE_FAIL_BELOW):
         verdict = FAIL
     elif home is None or not measured:
         verdict = UNMEASURED

@@ -162,7 +162,7 @@ def plant(
         elif state == "undated":
             what = f"update duty {duty}: counts as not updated" if duty else "no update duty"
             defects.append(Defect("undated", f"items carry no date; {what}", slot.key))
-        elif state == "blank":
+        elif blank_form is not None:
             defects.append(Defect("blank", blank_form, slot.key))
     return Planted(tuple(columns), tuple(defects))
 
@@ -172,10 +172,10 @@ def _newest(rng: random.Random, state: str, category: str, at: dt.date) -> dt.da
     duty = duty_window(category)
     days = dt.timedelta
     if state == "fresh":
-        span = {"14d": 6, "6mo": 90, "1y": 200}.get(duty, 300)
+        span = {"14d": 6, "6mo": 90, "1y": 200}.get(duty or "", 300)
         return at - days(rng.randint(0, span))
     if state == "old":  # fresh for its own duty, yet older than two weeks
-        span = {"6mo": 150}.get(duty, 300)
+        span = {"6mo": 150}.get(duty or "", 300)
         return at - days(rng.randint(15, span))
     if duty is None:  # a no-duty column picked for a stale home page: simply old
         return at - days(rng.randint(15, 300))

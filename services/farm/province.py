@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
+import msgspec
+
 from services.farm import faults, functions
 from services.farm import geography as geo
 from services.farm.catalogue import build_columns
@@ -250,7 +252,43 @@ def generate_province(sites: int, seed: int, at: dt.date) -> Province:
             random.Random(f"{seed}:{spec.site_id}:functions"), spec, at
         )
     specs = functions.plant_cases(random.Random(f"govsweep-farm:{seed}:functions"), specs, at, seed)
+    low = _low_score_sites(random.Random(f"govsweep-farm:{seed}:score"), specs, at, seed)
+    for index in low:
+        specs[index] = msgspec.structs.replace(
+            specs[index],
+            footer_code=None,
+            jiucuo=False,
+            defects=specs[index].defects + LOW_SCORE_DEFECTS,
+        )
     return Province(seed, at, tuple(specs))
+
+
+# A 门户 that shows neither its 网站标识码 nor a 找错 entry: 合格 under the baseline (their points
+# are UNKNOWN), below 60 under a variant that scores them (services/farm/variants.py).
+LOW_SCORE_SHARE, LOW_SCORE_FROM_SITES = 0.01, 30
+LOW_SCORE_DEFECTS = (
+    Defect("site_code_missing", "footer shows no 网站标识码 (low score planted)"),
+    Defect("jiucuo_missing", "no 我为政府网站找错 entry (low score planted)"),
+)
+
+
+def _low_score_sites(
+    rng: random.Random, specs: list[SiteSpec], at: dt.date, seed: int
+) -> list[int]:
+    """Indices of the 门户 planted with a low score: chosen among those the baseline finds 合格
+    with their identity intact, so that the score is the only thing that moves them."""
+    if len(specs) < LOW_SCORE_FROM_SITES:
+        return []
+    pool = [
+        s.index
+        for s in specs
+        if s.index != 0
+        and s.kind == "门户"
+        and s.footer_code == s.site_id
+        and s.jiucuo
+        and expected(s, at, seed=seed)["verdict"] == PASS
+    ]
+    return sorted(rng.sample(pool, min(len(pool), max(1, round(LOW_SCORE_SHARE * len(specs))))))
 
 
 class Province:
@@ -381,7 +419,8 @@ class Province:
         excluded ones), and what limb 2 comes to for a crawler that renders script-built lists."""
         if site.functions is None:
             return None
-        judged, excluded = [], []
+        judged: list[dict] = []
+        excluded: list[dict] = []
         for column in site.columns:
             if column.desk is None:
                 continue

@@ -384,7 +384,7 @@ class SitePages:
             return style.words[0] if letter.answered else style.words[1]
 
         if column.desk == "table":
-            heads = DESK_HEADERS[style.header % len(DESK_HEADERS)]
+            heads: tuple[str, ...] = DESK_HEADERS[style.header % len(DESK_HEADERS)]
             if not dated:
                 heads = tuple(h for h in heads if "时间" not in h and "日期" not in h)
             rows = []

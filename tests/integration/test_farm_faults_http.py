@@ -211,7 +211,7 @@ async def test_hostile_lists_a_careful_crawler_still_reads(farm) -> None:
 async def test_script_built_lists_render_in_chromium(farm) -> None:
     playwright_api = pytest.importorskip("playwright.async_api")
     province, manifest = farm
-    columns = {}
+    columns: dict = {}
     for site in manifest["sites"]:
         for column in site["columns"]:
             if column["how"]:

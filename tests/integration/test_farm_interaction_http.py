@@ -166,7 +166,7 @@ def site_words(province: Province, site: dict) -> tuple[str, str]:
 
 async def test_guides_over_http_show_the_elements_not_missing(farm) -> None:
     province, manifest, session = farm
-    seen = Counter()
+    seen: Counter[str] = Counter()
     for site in _picked(manifest):
         service = site["service"]
         planted = any(d["kind"] == "guides_incomplete" for d in site["defects"])

@@ -23,8 +23,13 @@ def _dead_port() -> int:
 
 
 @pytest.fixture
-async def server():
-    hits: dict[str, int] = {}
+def hits() -> dict[str, int]:
+    """Requests seen per handler of `server`."""
+    return {}
+
+
+@pytest.fixture
+async def server(hits: dict[str, int]):
 
     async def ok(request: web.Request) -> web.Response:
         return web.Response(text="<html><body>你好</body></html>", content_type="text/html")
@@ -62,6 +67,16 @@ async def server():
             return web.Response(status=429, headers={"Retry-After": "1"})
         return web.Response(text="ok now")
 
+    async def flaky(request: web.Request) -> web.Response:
+        hits["flaky"] = hits.get("flaky", 0) + 1
+        if hits["flaky"] == 1:
+            return web.Response(status=502, text="bad gateway")
+        return web.Response(text="ok after 502")
+
+    async def broken(request: web.Request) -> web.Response:
+        hits["broken"] = hits.get("broken", 0) + 1
+        return web.Response(status=502, text="bad gateway")
+
     app = web.Application()
     for path, handler in {
         "/ok": ok,
@@ -73,13 +88,15 @@ async def server():
         "/missing": missing,
         "/slow": slow,
         "/busy": busy,
+        "/flaky": flaky,
+        "/broken": broken,
     }.items():
         app.router.add_get(path, handler)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]
+    port = runner.addresses[0][1]
     yield f"http://127.0.0.1:{port}"
     await runner.cleanup()
 
@@ -113,3 +130,16 @@ async def test_429_waits_for_retry_after_then_succeeds(server: str) -> None:
         page = await f.get(f"{server}/busy")
     assert page.body == b"ok now"
     assert time.monotonic() - started >= 0.9  # Retry-After: 1 was honoured
+
+
+async def test_a_single_502_is_retried_and_a_lasting_one_is_given_up(
+    server: str, hits: dict[str, int]
+) -> None:
+    async with fetcher() as f:
+        flaky = await f.get(f"{server}/flaky")
+        broken = await f.get(f"{server}/broken")
+        probe = await f.get(f"{server}/flaky", retries_on_busy=0)
+    assert flaky.body == b"ok after 502" and flaky.result.error is None
+    assert broken.body is None and broken.result.error == "http_502"
+    assert hits["broken"] == 2  # one retry, then the page counts as unreadable
+    assert probe.result.status == 200 and hits["flaky"] == 3

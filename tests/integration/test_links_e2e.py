@@ -130,14 +130,17 @@ async def test_province_links_match_the_manifest(bus: Bus) -> None:
         want: dict[str, set[str]] = {BROKEN: set(), BLOCKED: set(), TIMEOUT: set()}
         for link in site["links"]:
             want[EXPECT_CLASS[link["expect"]]].add(link["url"])
-        merged = {s.url: s for page in [home, *columns] for s in page.links}
+        pages: list[HomeFacts | ColumnFacts] = [home, *columns]
+        merged = {s.url: s for page in pages for s in page.links}
         for column in site["columns"]:
             outcome = COLUMN_FAULT_CLASS.get(column["fault"])
             if outcome == BLOCKED:  # the WAF walls the column's list and its articles
                 want[BLOCKED] |= {url for url in merged if url.startswith(column["url"])}
             elif outcome:  # a slow or looping list page; its articles answer
                 want.setdefault(outcome, set()).add(column["url"])
-        got = {outcome: set() for outcome in (OK, BROKEN, BLOCKED, TIMEOUT, UNKNOWN)}
+        got: dict[str, set[str]] = {
+            outcome: set() for outcome in (OK, BROKEN, BLOCKED, TIMEOUT, UNKNOWN)
+        }
         for status in merged.values():
             got[status.outcome].add(status.url)
         label = f"{site['site_id']} {site['name']}"
@@ -207,6 +210,7 @@ async def test_workers_share_final_statuses_only(bus: Bus, counting) -> None:
         await asyncio.sleep(RECHECK_S / 2)
         # Mid re-check the bucket holds claims for /gone and /flaky, never their first outcome.
         cache = workers[0].checker.cache
+        assert isinstance(cache, KvLinkCache)
         for path in ("/gone", "/flaky"):
             raw = (await kv.get(cache.key(base + path))).value
             entry = msgspec.json.decode(raw, type=LinkEntry)

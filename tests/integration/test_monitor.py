@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 from nats.js.errors import NotFoundError
 
-from checkers.availability import AvailabilityRules, check_availability, time_point
+from checkers.availability import baseline_limits, check_availability, time_point
 from crawler.fetch import Fetcher
 from crawler.politeness import Politeness
 from services.bus import RESULTS_STREAM, Bus, EmbeddedServer
@@ -125,7 +125,7 @@ async def test_a_week_of_probes_vetoes_exactly_from_five_percent(bus: Bus, sites
     for target in targets:
         probes = await probes_for(bus, target.site_id, AT)
         assert len(probes) == PER_WEEK
-        [finding] = check_availability(probes, AvailabilityRules(), UNTIL, "gov-2019-19")
+        [finding] = check_availability(probes, baseline_limits(), UNTIL, "gov-2019-19")
         outcome[target.name] = (finding.level, finding.holds)
     assert outcome == {
         "zero": ("observation", False),
@@ -153,7 +153,7 @@ async def test_a_hundred_probes_is_unmeasured_and_a_second_monitor_adds_none(
     await probe_week(bus, [newcomer], start, schedule)
     probes = await probes_for(bus, newcomer.site_id, AT)
     assert len(probes) == 100
-    [finding] = check_availability(probes, AvailabilityRules(), UNTIL)
+    [finding] = check_availability(probes, baseline_limits(), UNTIL)
     assert finding.level == "unmeasured"
     assert "(100 probes, 0 failed)" in finding.message
 

@@ -1,9 +1,11 @@
-"""End to end with a province overlay: the same simulated province swept twice through the real
-pipeline, with the baseline rules and with checkers/rulesets/overlays/example-stricter.toml.
+"""End to end with province overlays: the same simulated province swept through the real pipeline
+with the baseline rules, with checkers/rulesets/overlays/example-stricter.toml and (its 门户 only,
+the sites that are scored) with checkers/rulesets/overlays/example-scored.toml.
 
 Each sweep must give every site the verdict and holding vetoes of its ground truth: the manifest's
-`expected` for the baseline, its `variants["示例省-严格"]` for the overlay (the farm's own statement
-of the same change, services/farm/variants.py). At least one site must change verdict between them.
+`expected` for the baseline, its `variants[<version>]` for an overlay (the farm's own statement of
+the same change, services/farm/variants.py). Each overlay must change at least one verdict: the
+stricter one by W-V4-3, the scored one by a score below 60 with no veto.
 """
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ from services.registry import load_registry
 from services.scheduler import quarter_of
 from tests.conftest import AT
 
-# Two full sweeps: about 2 × 50 s on a 2-CPU machine, more under load (the default limit is 300 s).
+# Two full sweeps and one of the 门户: about 2 × 50 + 20 s on a 2-CPU machine, more under load.
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 
 SITES = 40
 SEED = 7
 OVERLAY = RULESETS / "overlays" / "example-stricter.toml"
 VERSION = "示例省-严格"
+SCORED = RULESETS / "overlays" / "example-scored.toml"
+SCORED_VERSION = "示例省-计分"
 
 
 def _outcomes(verdicts) -> dict[str, tuple[str, list[str]]]:
@@ -49,27 +53,33 @@ async def test_an_overlay_changes_the_verdicts_as_the_manifest_variant_says(
         province.write_registry_csv(tmp_path / "registry.csv")
         manifest = province.manifest()
         sites = load_registry(tmp_path / "registry.csv")
+        portals = [s for s in sites if s.kind == "门户"]
         runs = {}
-        for name, overlays in (("baseline", []), ("overlay", [str(OVERLAY)])):
+        for name, overlays, swept in (
+            ("baseline", [], sites),
+            ("overlay", [str(OVERLAY)], sites),
+            ("scored", [str(SCORED)], portals),
+        ):
             config = Config(
                 state_dir=str(tmp_path / name),
                 metrics_port=-1,
                 check=CheckConfig(overlays=overlays),
             )
             _, verdicts = await run_sweep(
-                for_loopback_farm(config), sites, AT, quarter_of(AT), timeout=240
+                for_loopback_farm(config), swept, AT, quarter_of(AT), timeout=240
             )
-            assert len(verdicts) == SITES, name
+            assert len(verdicts) == len(swept), name
             runs[name] = verdicts
 
     names = {s["site_id"]: s["name"] for s in manifest["sites"]}
     truth = {
         "baseline": {s["site_id"]: s["expected"] for s in manifest["sites"]},
         "overlay": manifest["variants"][VERSION]["sites"],
+        "scored": manifest["variants"][SCORED_VERSION]["sites"],
     }
     got = {name: _outcomes(verdicts) for name, verdicts in runs.items()}
     problems = []
-    for name in ("baseline", "overlay"):
+    for name in ("baseline", "overlay", "scored"):
         for site_id, outcome in got[name].items():
             want = truth[name][site_id]
             if outcome != (want["verdict"], sorted(want["findings"])):
@@ -92,3 +102,14 @@ async def test_an_overlay_changes_the_verdicts_as_the_manifest_variant_says(
     for site_id in changed:
         assert (got["baseline"][site_id][0], got["overlay"][site_id][0]) == ("合格", "不合格")
         assert "W-V4-3" in got["overlay"][site_id][1], names[site_id]
+
+    # The scored overlay fails a 门户 on its score alone: no veto, a score below 60.
+    low = [s for s in got["scored"] if got["baseline"][s][0] != got["scored"][s][0]]
+    assert low, "the scored overlay changed no verdict"
+    scores = {v.site.site_id: v.verdict.score for v in runs["scored"]}
+    for site_id in low:
+        assert (got["baseline"][site_id], got["scored"][site_id]) == (
+            ("合格", []),
+            ("不合格", []),
+        ), names[site_id]
+        assert scores[site_id] is not None and scores[site_id] < 60, names[site_id]

@@ -77,10 +77,10 @@ async def test_province_sweep_equals_manifest(tmp_path: Path) -> None:
     hostile = [s for s in manifest["sites"] if s["hostile"]]
     assert len(hostile) >= 5
     for site in hostile:
-        verdict = by_id[site["site_id"]]
-        assert verdict.verdict.verdict == site["expected"]["verdict"], site["hostile"]
+        judged = by_id[site["site_id"]]
+        assert judged.verdict.verdict == site["expected"]["verdict"], site["hostile"]
         if any(not c["measured"] for c in site["columns"]):
-            assert verdict.columns_unmeasured >= 1, site["hostile"]
+            assert judged.columns_unmeasured >= 1, site["hostile"]
 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     assert peak_mb < MAX_RSS_MB, f"peak RSS {peak_mb:.0f} MB"

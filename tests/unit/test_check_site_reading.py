@@ -171,7 +171,7 @@ async def site() -> AsyncIterator[tuple[str, Counter[str]]]:
     await runner.setup()
     server = web.TCPSite(runner, "127.0.0.1", 0)
     await server.start()
-    port = server._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = runner.addresses[0][1]
     yield f"http://127.0.0.1:{port}", hits
     await runner.cleanup()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
+from typing import Any
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser
@@ -81,7 +82,7 @@ def test_faults_are_few_scale_with_the_province_and_one_per_site(sites: int) -> 
 
 def test_columns_carry_their_fault_and_whether_a_careful_crawler_reads_them(province) -> None:
     manifest = province.manifest()
-    faults = Counter()
+    faults: Counter[str] = Counter()
     for site in manifest["sites"]:
         for column in site["columns"]:
             fault, how = column["fault"], column["how"]
@@ -115,7 +116,7 @@ def test_reading_script_built_lists_changes_some_verdicts(seed: int) -> None:
 
 
 def _site(columns: list[ColumnSpec], **kw) -> SiteSpec:
-    fields = dict(
+    fields: dict[str, Any] = dict(
         index=0, site_id="5206240001", name="思南县人民政府", region_code="520624",
         region_name="思南县", registry_region="铜仁市", kind="门户", tier="county",
         unit="思南县人民政府办公室", family="trs", charset="utf-8", header_charset=True,
@@ -162,7 +163,16 @@ def test_unjudgeable_sites_are_unmeasured_and_never_fail() -> None:
         "未能检测",
         [],
     )
+    # a level-1 column unread, the measured one stale: it might hold the update, so no veto ...
     nav_site = _site([_col("a", STALE, fault="slow_drip"), _col("b", STALE)], nav_only=True)
+    assert (expected(nav_site, AT)["verdict"], expected(nav_site, AT)["findings"]) == (
+        "未能检测",
+        [],
+    )
+    # ... a fresh measured level-1 column clears it, every level-1 column read and stale fails it
+    nav_site = _site([_col("a", STALE, fault="slow_drip"), _col("b", AT)], nav_only=True)
+    assert expected(nav_site, AT)["verdict"] == "合格"
+    nav_site = _site([_col("a", STALE), _col("b", STALE), _col("c", AT, 2)], nav_only=True)
     assert expected(nav_site, AT)["findings"] == ["W-V3"]
     # no readable column: a stale home page still fails, a fresh one cannot pass
     unread = [_col("x", AT, 2, fault="huge_page")]

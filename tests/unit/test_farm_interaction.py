@@ -8,6 +8,7 @@ import hashlib
 import json
 import re
 from collections import Counter
+from typing import Any
 
 import msgspec
 import pytest
@@ -373,7 +374,7 @@ def _desk(
     category: str = "互动",
     **kw,
 ) -> ColumnSpec:
-    fields = dict(
+    fields: dict[str, Any] = dict(
         key="hdjl", name=name, category=category, level=1, items=len(letters),
         newest=max(max(a, r or a) for a, r in letters), desk="table", planted=letters,
     )  # fmt: skip
@@ -460,7 +461,7 @@ def _letter_pages(province: Province, site: SiteSpec, column: ColumnSpec, n: int
 def test_lists_and_letters_carry_the_manifest_dates() -> None:
     province = _province(200, 1)
     manifest = {s["site_id"]: s for s in province.manifest()["sites"]}
-    checked = Counter()
+    checked: Counter[str] = Counter()
     for site in province:
         pages = SitePages(site, province.seed, province.at, ORIGIN)
         truth = manifest[site.site_id]["interaction"]
@@ -493,10 +494,10 @@ def test_lists_and_letters_carry_the_manifest_dates() -> None:
                 zip(_letter_pages(province, site, column, 5), mine, strict=False)
             ):
                 text = LexborHTMLParser(html).body.text(separator=" ")
-                asked = [d.isoformat() for d in _dates_after("留言时间", text)]
-                replied = [d.isoformat() for d in _dates_after("答复时间", text)]
-                assert asked == ([letter["asked"]] if letter["dated"] else []), (site.site_id, n)
-                assert replied == ([letter["replied"]] if letter["replied"] else [])
+                asked_on = [d.isoformat() for d in _dates_after("留言时间", text)]
+                replied_on = [d.isoformat() for d in _dates_after("答复时间", text)]
+                assert asked_on == ([letter["asked"]] if letter["dated"] else []), (site.site_id, n)
+                assert replied_on == ([letter["replied"]] if letter["replied"] else [])
                 words = site.functions.words
                 assert (words[0] if letter["answered"] else words[1]) in text
                 checked["letter"] += 1

@@ -96,3 +96,52 @@ def test_the_manifest_variant_is_the_baseline_truth_with_the_blank_line_moved() 
                 assert (base["verdict"], verdict) == (PASS, FAIL)
         # The farm exercises the changed line, or the end-to-end test proves little.
         assert changed >= least, sites
+
+
+SCORED = RULESETS / "overlays" / "example-scored.toml"
+SCORED_VERSION = "示例省-计分"
+
+
+def test_the_scored_overlay_and_its_farm_variant_state_the_same_points() -> None:
+    rules = load_rules(None, [SCORED])
+    assert rules.version == f"{BASELINE}+{SCORED_VERSION}"
+    assert rules.score is not None
+    variant = BY_VERSION[SCORED_VERSION].thresholds
+    points = {key: item.points for key, item in rules.score.items.items()}
+    assert (points["site_code"], points["jiucuo"]) == (
+        variant.site_code_points,
+        variant.jiucuo_points,
+    )
+    # The oracle counts only these two; the other deductions the rules know must not be able to
+    # move a 门户 across the line, whichever of the two it lacks.
+    others = sum((p or 0) for key, p in points.items() if key not in ("site_code", "jiucuo"))
+    assert not any(item.each for item in rules.score.items.values() if item.points)
+    total, line = rules.score.total, rules.score.fail_below
+    for lost in (0, variant.site_code_points, variant.jiucuo_points):
+        assert total - lost - others >= line, lost
+    assert total - variant.site_code_points - variant.jiucuo_points < line
+
+
+def test_the_scored_variant_fails_the_portals_without_code_and_jiucuo() -> None:
+    """Recounted from the manifest (kind, footer code, defects), not through the oracle."""
+    for sites, least in ((40, 1), (300, 3)):
+        province = generate_province(sites, 7, AT)
+        province.assign_port(8080)
+        manifest = province.manifest()
+        variant = manifest["variants"][SCORED_VERSION]["sites"]
+        changed = 0
+        for site in manifest["sites"]:
+            base = site["expected"]
+            kinds = {d["kind"] for d in site["defects"]}
+            low = (
+                site["kind"] == "门户"
+                and site["home"]["footer_site_code"] != site["site_id"]
+                and "jiucuo_missing" in kinds
+                and not base["findings"]
+                and site["availability"]["home"] == "up"
+            )
+            verdict = FAIL if low else base["verdict"]
+            want = {"verdict": verdict, "findings": base["findings"]}
+            assert variant[site["site_id"]] == want, site["name"]
+            changed += verdict != base["verdict"]
+        assert changed >= least, sites

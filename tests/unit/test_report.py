@@ -16,15 +16,20 @@ from services.report import (
     MIANYANG,
     ZHAOTONG,
     RateStyle,
+    build_report,
+    default_title,
+    markdown_of,
     pass_rate,
     problem_list,
     region_of,
     render_markdown,
     rollup,
+    scope_name,
     write_csv,
     write_verdicts_jsonl,
 )
 from services.schema import Site, SiteVerdict
+from tests.conftest import AT
 
 BLANK = "空白栏目数量超过(含)5个"
 STALE_HOME = "监测时间点前2周内首页无信息更新"
@@ -194,7 +199,7 @@ def test_markdown_report() -> None:
     text = render_markdown("贵州省2024年第一季度政府网站检查情况", "2024-03-15", "2024Q1", VERDICTS)
     assert text.startswith("# 贵州省2024年第一季度政府网站检查情况\n")
     assert (
-        "截至2024-03-15，共有政府网站8家，完成检查6家，发现问题网站3家，总体合格率50.00%。"
+        "截至2024年3月15日，共有政府网站8家，完成检查6家，发现问题网站3家，总体合格率50.00%。"
         "其中，国务院部门、黔东南自治州检查合格率达100%。"
         "未能检测网站2家（首页无法访问2家），不计入问题网站和合格率。"
     ) in text
@@ -244,3 +249,30 @@ def test_verdicts_jsonl_one_object_per_site(tmp_path: Path) -> None:
     assert sinan["findings"][0]["evidence"][0]["detail"] == "暂无信息"
     dejiang = next(r for r in records if r["site_id"] == "5206260030")
     assert dejiang["unmeasured"] == ["首页无法访问"]
+
+
+def test_the_bulletin_is_issued_like_an_office_issues_it() -> None:
+    """Province in the title, the issuing office and a 年月日 date, reasons without English codes."""
+    crawler_reasons = (
+        "首页无法读取：连接被拒绝 (refused)",
+        "W-V3 首页不更新：首页仅为栏目导航入口，1个一级栏目未能读取，无法确认均未更新",
+        "栏目「通知公告」http://x.site.test/tzgg/：被防火墙(WAF)拦截 (waf_challenge)",
+        "未在检测时限内完成 (sweep timeout)",
+    )
+    verdicts = [verdict(PORTAL, PASS), verdict(SINAN, UNMEASURED, unmeasured=crawler_reasons)]
+    office = "贵州省人民政府办公厅"
+    title = default_title("2024Q1", scope_name(verdicts), office)
+    assert title == "贵州省人民政府办公厅关于2024年第一季度贵州省政府网站检查情况的通报"
+    assert default_title("2024Q1", scope_name(verdicts)) == "贵州省2024年第一季度政府网站检查情况"
+    report = build_report(title, "2024-03-15", "2024Q1", verdicts, issuer=office, issued=AT)
+    text = markdown_of(report)
+    assert "监测时间点：2024年3月15日　季度：2024年第一季度" in text
+    body, attachments = text.split("## 附件1")
+    assert body.rstrip().endswith(f"{office}  \n{AT.year}年{AT.month}月{AT.day}日")
+    for code in ("refused", "waf_challenge", "timeout", "W-V3", "2024Q1", "2024-03-15"):
+        assert code not in text, code
+    assert "首页无法读取：连接被拒绝；首页不更新：首页仅为栏目导航入口" in attachments
+    assert "被防火墙(WAF)拦截" in attachments  # the Chinese reason stays, with its own words
+    # Without a configured office the 通报 is not signed.
+    unsigned = markdown_of(build_report(title, "2024-03-15", "2024Q1", verdicts))
+    assert office + "  \n" not in unsigned

@@ -95,7 +95,7 @@ def test_xlsx_has_a_sheet_per_attachment_with_headers_and_widths(tmp_path: Path)
 
 def test_docx_holds_the_tables_the_summary_and_two_charts(tmp_path: Path) -> None:
     path = report_formats.write_docx(guizhou_report(), tmp_path / "通报.docx")
-    document = Document(path)
+    document = Document(str(path))
     text = "\n".join(p.text for p in document.paragraphs)
     assert text.startswith(TITLE)
     assert "发现问题网站10家，总体合格率97.60%" in text
@@ -125,6 +125,12 @@ def test_html_is_self_contained_with_one_bar_per_region_and_indicator() -> None:
     assert findings_chart.count("<rect") == 4  # 空白栏目, 更新不达标, 互动回应差, 服务不实用
     assert "空白栏目数超过5个（W-V4-3）</text>" in findings_chart
     assert "<td>已整改：空白栏目数超过5个</td>" in html
+    # A URL wraps only after a "/", never inside its host or a path segment.
+    cells = re.findall(r'<td class="url">(.*?)</td>', html)
+    assert cells and "break-all" not in html
+    for cell in cells:
+        assert all(part.endswith(("/", "?", "&amp;")) for part in cell.split("<wbr>")[:-1]), cell
+        assert cell.replace("<wbr>", "").startswith("http://")
 
 
 def test_png_chart_with_and_without_a_cjk_font(monkeypatch: pytest.MonkeyPatch) -> None:
