@@ -120,7 +120,7 @@ def guizhou_verdicts(group: str, first: int) -> list[AccountVerdict]:
     rules = load_media_rules()
     at = date(2020, 3, 15)
     _, weibo, weibo_bad, wechat, wechat_bad = GUIZHOU_GROUPS[group]
-    verdicts = []
+    verdicts: list[AccountVerdict] = []
     for platform, total, bad in (("weibo", weibo, weibo_bad), ("wechat", wechat, wechat_bad)):
         for i in range(total):
             days = [30] if i < bad else [2]
@@ -138,7 +138,7 @@ def rates(verdicts: list[AccountVerdict]) -> tuple[str, str]:
 
 
 def test_guizhou_rates_per_group_and_overall() -> None:
-    everything = []
+    everything: list[AccountVerdict] = []
     for group, printed in GUIZHOU_PRINTED.items():
         verdicts = guizhou_verdicts(group, len(everything))
         assert rates(verdicts) == printed, group
@@ -200,7 +200,7 @@ def test_zhaotong_per_platform_sentences_and_wording() -> None:
     rules = load_media_rules([OVERLAYS / "zhaotong.toml"])
     at = date(2021, 6, 30)
     for quarter, (platforms, printed) in ZHAOTONG_QUARTERS.items():
-        verdicts = []
+        verdicts: list[AccountVerdict] = []
         for platform, (total, failed) in platforms.items():
             for i in range(total):
                 days = [20] if i < failed else [3]
