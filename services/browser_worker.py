@@ -15,7 +15,7 @@ from nats.aio.msg import Msg
 
 from crawler.model import ColumnFacts, FetchResult
 from crawler.render import BrowserPool, BrowserUnavailable, render_column
-from services import metrics
+from services import deadletter, metrics
 from services.bus import SUBJECT_COLUMN, Bus, consume
 from services.config import Config
 from services.host_limits import HostLimits
@@ -96,4 +96,6 @@ async def run(bus: Bus, config: Config, stop: asyncio.Event) -> None:
                 "browser unavailable, columns are reported unmeasured", {"error": str(exc)}, "error"
             )
         worker = BrowserWorker(bus, config, pool)
-        await consume(bus, CONSUMER, worker.handle, settings.contexts, stop, log)
+        await consume(
+            bus, CONSUMER, worker.handle, settings.contexts, stop, log, deadletter.for_jobs(bus)
+        )

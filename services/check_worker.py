@@ -14,7 +14,7 @@ from checkers.model import SiteContext
 from checkers.rules import RuleSet, load_rules
 from checkers.verdict import evaluate
 from crawler.links import summarize_links
-from services import metrics
+from services import deadletter, metrics
 from services.bus import (
     RESULTS_STREAM,
     SUBJECT_COLUMN,
@@ -103,4 +103,4 @@ class CheckWorker:
 
 async def run(bus: Bus, config: Config, stop: asyncio.Event) -> None:
     worker = CheckWorker(bus, rules_from(config))
-    await consume(bus, "checker", worker.handle, 16, stop, log)
+    await consume(bus, "checker", worker.handle, 16, stop, log, deadletter.for_results(bus))

@@ -16,7 +16,7 @@ from crawler.model import ColumnFacts
 from crawler.politeness import Gate, Politeness
 from crawler.security import Lexicon, LexiconError, load_lexicon
 from crawler.site import read_column, read_home
-from services import metrics
+from services import deadletter, metrics
 from services.bus import (
     RESULTS_STREAM,
     SUBJECT_BROWSER_JOB,
@@ -226,9 +226,12 @@ async def run(bus: Bus, config: Config, stop: asyncio.Event) -> None:
     async with make_fetcher(config, limits) as fetcher, prober:
         worker = CrawlWorker(bus, config, fetcher, prober, link_bucket)
         site_slots = max(1, config.crawl.workers // 4)
+        dead = deadletter.for_jobs(bus)
         await asyncio.gather(
-            consume(bus, "crawl-site", worker.handle_site, site_slots, stop, log),
-            consume(bus, "crawl-column", worker.handle_column, config.crawl.workers, stop, log),
-            consume(bus, "crawl-priority", worker.handle_priority, site_slots, stop, log),
+            consume(bus, "crawl-site", worker.handle_site, site_slots, stop, log, dead),
+            consume(
+                bus, "crawl-column", worker.handle_column, config.crawl.workers, stop, log, dead
+            ),
+            consume(bus, "crawl-priority", worker.handle_priority, site_slots, stop, log, dead),
         )
     await limits.close()

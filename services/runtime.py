@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from services import aggregator, browser_worker, check_worker, crawl_worker, metrics
-from services.bus import Bus, EmbeddedServer
+from services.bus import Bus, EmbeddedServer, redact
 from services.config import Config
 from services.log import log
 
@@ -44,9 +44,15 @@ class Runtime:
             self.server = EmbeddedServer(Path(self.config.state_dir))
             await self.server.start()
             url = self.server.url
-        self.bus = await Bus.connect(url)
-        self.metrics_port = metrics.serve(self.config.metrics_port, self.config.metrics_addr)
-        log("runtime up", {"nats": url, "embedded": self.embedded, "metrics": self.metrics_port})
+        # The embedded server has no accounts and one node: default login, one replica.
+        self.bus = await Bus.connect(url, None if self.embedded else self.config.nats)
+        self.metrics_port = metrics.serve(
+            self.config.metrics_port, self.config.metrics_addr, self.bus.is_ready
+        )
+        log(
+            "runtime up",
+            {"nats": redact(url), "embedded": self.embedded, "metrics": self.metrics_port},
+        )
         return self
 
     def embedded_roles(self) -> list[str]:
