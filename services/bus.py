@@ -29,6 +29,7 @@ import subprocess
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
@@ -91,6 +92,7 @@ MAX_DELIVER_INFRA = 40
 INFRA_DELAY_S = 2.0
 INFRA_DELAY_MAX_S = 30.0
 RECONNECT_WAIT_S = 2.0  # between reconnect attempts (the client adds jitter), forever
+FIRST_CONNECT_S = 30.0  # a process starting before its server waits this long, then says so
 
 
 class BusError(Exception):
@@ -230,6 +232,8 @@ class Bus:
         # Bumped after every reconnect: ephemeral subscriptions (ordered consumers) re-subscribe.
         self.generation = 0
         self._redeclaring: asyncio.Task | None = None
+        self._closing = False
+        self._connected_once = False
 
     @classmethod
     async def connect(cls, url: str, auth: NatsConfig | None = None) -> Bus:
@@ -240,24 +244,46 @@ class Bus:
         auth = auth or NatsConfig()
         nc = Client()
         bus = cls(nc, nc.jetstream(timeout=10), auth.replicas)
-        try:
-            await nc.connect(
+        refused: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+        async def on_error(exc: Exception) -> None:
+            if not bus._connected_once:  # first connection: its outcome is one line, below
+                if not refused.done() and "authorization" in str(exc).lower():
+                    refused.set_result(_reason(exc))  # a refused login is final
+                return
+            await _log_nats_error(exc)
+
+        connecting = asyncio.ensure_future(
+            nc.connect(
                 servers,
                 connect_timeout=5,
                 allow_reconnect=True,
                 max_reconnect_attempts=-1,
                 reconnect_time_wait=int(RECONNECT_WAIT_S),
-                error_cb=_log_nats_error,
+                error_cb=on_error,
                 disconnected_cb=bus._disconnected,
                 reconnected_cb=bus._reconnected,
                 **_auth_options(auth),
             )
-        except BusError:
-            raise
-        except Exception as exc:  # nats raises several unrelated types for "cannot connect"
+        )
+        waiters: list[asyncio.Future[Any]] = [connecting, refused]
+        await asyncio.wait(waiters, timeout=FIRST_CONNECT_S, return_when=asyncio.FIRST_COMPLETED)
+        if refused.done():
+            why: str | None = refused.result()
+        elif not connecting.done():
+            why = f"no answer within {FIRST_CONNECT_S:.0f} s"
+        else:
+            failed = connecting.exception()
+            why = _reason(failed) if failed is not None else None
+        if why is not None:
+            connecting.cancel()
+            with contextlib.suppress(BaseException):
+                await connecting
             with contextlib.suppress(Exception):
                 await nc.close()
-            raise BusError(f"cannot connect to NATS at {shown}: {_reason(exc)}") from None
+            raise BusError(f"cannot connect to NATS at {shown}: {why}")
+        bus._connected_once = True
+        refused.cancel()
         try:
             await bus.declare()
         except Exception as exc:
@@ -268,6 +294,8 @@ class Bus:
 
     async def _disconnected(self) -> None:
         self.ready.clear()
+        if self._closing:
+            return
         log("nats disconnected", {"reconnecting_every_s": RECONNECT_WAIT_S}, level="warning")
 
     async def _reconnected(self) -> None:
@@ -371,6 +399,9 @@ class Bus:
 
     async def close(self) -> None:
         # close, not drain: pending pull requests would make a drain time out.
+        self._closing = True
+        if self._redeclaring is not None:
+            self._redeclaring.cancel()
         with contextlib.suppress(Exception):
             await self.nc.close()
 
