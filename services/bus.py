@@ -71,6 +71,17 @@ CONSUMERS: dict[str, tuple[str, list[str]]] = {
     "aggregator": (RESULTS_STREAM, ["govsweep.results.sweep.>", "govsweep.results.verdict.>"]),
 }
 
+# Retention per subject class on the results stream: the stream keeps everything RESULTS_MAX_AGE_S
+# (verdicts, facts: a year of quarters plus margin, replayable by --rebuild); these classes go
+# sooner, by a per-message TTL (nats-server >= 2.11; older servers keep them as long as the rest).
+RESULTS_MAX_AGE_S = 400 * 86400
+RESULT_TTL_S: dict[str, int] = {
+    "probe": 100 * 86400,  # W-V2 reads the 7 days before T: a quarter plus margin is plenty
+    "alert": 100 * 86400,
+    "deadletter": 100 * 86400,  # for the operator's inspection, not for reports
+}
+MSG_TTL_SINCE = (2, 11)
+
 # KV buckets every process may need, declared with the streams (and again after a reconnect).
 # name → (ttl seconds, storage). Host leases are in-flight state only: memory, recreated empty.
 HOSTS_BUCKET = "govsweep-hosts"
@@ -321,6 +332,12 @@ class Bus:
                 log("nats ready", {"generation": self.generation})
             return
 
+    @property
+    def msg_ttl(self) -> bool:
+        """The server keeps per-message TTLs (results retention per subject class)."""
+        version = self.nc.connected_server_version
+        return (version.major, version.minor) >= MSG_TTL_SINCE if version else False
+
     def is_ready(self) -> bool:
         """Connected, with streams, consumers and buckets declared (for /healthz)."""
         return self.ready.is_set() and self.nc.is_connected
@@ -350,8 +367,9 @@ class Bus:
                 retention=js_api.RetentionPolicy.LIMITS,
                 storage=js_api.StorageType.FILE,
                 duplicate_window=120,
-                max_age=400 * 86400,  # a year of quarters plus margin, replayable by --rebuild
+                max_age=RESULTS_MAX_AGE_S,
                 num_replicas=self.replicas,
+                allow_msg_ttl=self.msg_ttl or None,
             ),
         ]
         for config in streams:
@@ -390,8 +408,15 @@ class Bus:
     async def publish(
         self, subject: str, message: msgspec.Struct, msg_id: str | None = None
     ) -> None:
-        headers = {"Nats-Msg-Id": msg_id} if msg_id else None
-        await self.js.publish(subject, msgspec.json.encode(message), headers=headers)
+        headers = {"Nats-Msg-Id": msg_id} if msg_id else {}
+        ttl = (
+            RESULT_TTL_S.get(subject.split(".")[2])
+            if subject.startswith("govsweep.results.")
+            else None
+        )
+        if ttl and self.msg_ttl:
+            headers["Nats-TTL"] = f"{ttl}s"
+        await self.js.publish(subject, msgspec.json.encode(message), headers=headers or None)
 
     async def pull(self, durable: str) -> JetStreamContext.PullSubscription:
         stream, _ = CONSUMERS[durable]
