@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import shutil
 import socket
 import ssl
@@ -35,7 +36,7 @@ from urllib.parse import urlsplit, urlunsplit
 import msgspec
 import nats.errors
 import nats.js.errors
-from nats.aio.client import Client
+from nats.aio.client import Client, Server
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js import api as js_api
@@ -102,7 +103,11 @@ MAX_DELIVER = 5
 MAX_DELIVER_INFRA = 40
 INFRA_DELAY_S = 2.0
 INFRA_DELAY_MAX_S = 30.0
-RECONNECT_WAIT_S = 2.0  # between reconnect attempts (the client adds jitter), forever
+# Reconnect forever: the pause before each attempt doubles from RECONNECT_MIN_S up to
+# RECONNECT_MAX_S (with jitter, so a fleet of roles does not knock in step), starting from the
+# server tried least; a successful connection starts the count again.
+RECONNECT_MIN_S = 0.5
+RECONNECT_MAX_S = 10.0
 FIRST_CONNECT_S = 30.0  # a process starting before its server waits this long, then says so
 
 
@@ -200,6 +205,13 @@ async def _log_nats_error(exc: Exception) -> None:
     log("nats error", {"error": repr(exc)}, level="warning")
 
 
+def _next_server(servers: list[Server], info: dict[str, Any]) -> tuple[Server, float]:
+    """The server to try next and the pause before (exponential back-off with jitter)."""
+    server = min(servers, key=lambda s: s.reconnects)
+    pause = min(RECONNECT_MAX_S, RECONNECT_MIN_S * 2 ** min(server.reconnects, 10))
+    return server, pause * random.uniform(0.8, 1.2)
+
+
 def _auth_options(auth: NatsConfig) -> dict:
     """nats.connect keyword arguments for the configured credentials and TLS."""
     options: dict = {}
@@ -270,7 +282,7 @@ class Bus:
                 connect_timeout=5,
                 allow_reconnect=True,
                 max_reconnect_attempts=-1,
-                reconnect_time_wait=int(RECONNECT_WAIT_S),
+                reconnect_to_server_handler=_next_server,
                 error_cb=on_error,
                 disconnected_cb=bus._disconnected,
                 reconnected_cb=bus._reconnected,
@@ -307,13 +319,14 @@ class Bus:
         self.ready.clear()
         if self._closing:
             return
-        log("nats disconnected", {"reconnecting_every_s": RECONNECT_WAIT_S}, level="warning")
+        log("nats disconnected", {"reconnect_max_pause_s": RECONNECT_MAX_S}, level="warning")
 
     async def _reconnected(self) -> None:
         server = redact(str(self.nc.connected_url.geturl())) if self.nc.connected_url else ""
         log("nats reconnected", {"server": server})
-        if self._redeclaring is None or self._redeclaring.done():
-            self._redeclaring = asyncio.get_running_loop().create_task(self._redeclare())
+        if self._redeclaring is not None:
+            self._redeclaring.cancel()  # it may have declared half on the previous server
+        self._redeclaring = asyncio.get_running_loop().create_task(self._redeclare())
 
     async def _redeclare(self) -> None:
         """Declare again until it works (JetStream may need a moment after a restart)."""
