@@ -14,21 +14,25 @@ from pathlib import Path
 import pytest
 
 from services.bus import JOBS_STREAM, Bus, BusError, _free_port, nats_server_binary
-from services.commands import run_sweep, write_reports
-from services.config import LOOPBACK_FARM_ENV, Config, NatsConfig, for_loopback_farm
+from services.config import LOOPBACK_FARM_ENV, NatsConfig
 from services.farm.province import generate_province
 from services.farm.server import FarmServer
-from services.registry import load_registry
-from services.scheduler import quarter_of
 from tests.conftest import AT
-from tests.integration.test_nats_outage import ROLES, _results, _spawn, _table, _verdicts
+from tests.integration.test_nats_outage import (
+    ROLES,
+    SEED,
+    SITES,
+    _results,
+    _spawn,
+    _table,
+    _verdicts,
+    undisturbed,
+)
 
 pytestmark = pytest.mark.integration
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "nats"
 LOGIN = {"NATS_USER": "govsweep", "NATS_PASSWORD": "cluster-secret"}
-SITES = 10
-SEED = 11
 
 
 def loopback_config(node: int, ports: dict[int, tuple[int, int, int]], store: Path) -> str:
@@ -68,9 +72,7 @@ async def test_one_node_killed_mid_sweep(tmp_path: Path) -> None:
     async with FarmServer(province):
         registry = tmp_path / "registry.csv"
         province.write_registry_csv(registry)
-        config = for_loopback_farm(Config(state_dir=str(tmp_path / "embedded"), metrics_port=-1))
-        _, reference = await run_sweep(config, load_registry(registry), AT, quarter_of(AT), 240)
-        write_reports(tmp_path / "ref", AT, quarter_of(AT), reference)
+        reference = await undisturbed(registry, tmp_path)
 
         nodes, urls = await start_cluster(tmp_path)
         login = NatsConfig(user=LOGIN["NATS_USER"], password=LOGIN["NATS_PASSWORD"], replicas=3)
@@ -137,7 +139,6 @@ async def test_one_node_killed_mid_sweep(tmp_path: Path) -> None:
                     node.wait(10)
 
     assert all(proc.returncode == 0 for proc in procs)
-    assert _verdicts(tmp_path / "dist") == _verdicts(tmp_path / "ref")
-    assert _table(tmp_path / "dist") == _table(tmp_path / "ref")
+    assert (_verdicts(tmp_path / "dist"), _table(tmp_path / "dist")) == reference
     logs = "".join((tmp_path / f"{role}.log").read_text() for role in ROLES)
     assert LOGIN["NATS_PASSWORD"] not in logs + (tmp_path / "sweep.log").read_text()
