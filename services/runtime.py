@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 from services import aggregator, browser_worker, check_worker, crawl_worker, metrics
 from services.bus import Bus, EmbeddedServer, redact
 from services.config import Config
 from services.log import log
 
-RoleMain = Callable[[Bus, Config, asyncio.Event], Awaitable[None]]
+RoleMain = Callable[[Bus, Config, asyncio.Event], Coroutine[Any, Any, None]]
 
 ROLES: dict[str, RoleMain] = {
     "crawler": crawl_worker.run,

@@ -57,7 +57,7 @@ async def test_poison_jobs_are_dead_lettered_and_reported_unmeasured(tmp_path: P
             except NotFoundError:
                 await asyncio.sleep(0.5)
         assert raw is not None, "no verdict for the poisoned site"
-        verdict = msgspec.json.decode(raw.data, type=SiteVerdict)
+        verdict = msgspec.json.decode(raw.data or b"", type=SiteVerdict)
         assert verdict.verdict.verdict == "未能检测"
         assert "死信" in verdict.verdict.unmeasured[0]
         assert f"{MAX_DELIVER}次" in verdict.verdict.unmeasured[0]
@@ -69,7 +69,7 @@ async def test_poison_jobs_are_dead_lettered_and_reported_unmeasured(tmp_path: P
                     msg = await bus.js.get_last_msg(
                         RESULTS_STREAM, SUBJECT_DEAD_LETTER.format(consumer=consumer)
                     )
-                    letters[consumer] = msgspec.json.decode(msg.data, type=DeadLetter)
+                    letters[consumer] = msgspec.json.decode(msg.data or b"", type=DeadLetter)
                     break
                 except NotFoundError:
                     await asyncio.sleep(0.5)
