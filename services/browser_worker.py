@@ -15,7 +15,7 @@ from nats.aio.msg import Msg
 
 from crawler.model import ColumnFacts, FetchResult
 from crawler.render import BrowserPool, BrowserUnavailable, render_column
-from services import metrics
+from services import deadletter, metrics
 from services.bus import SUBJECT_COLUMN, Bus, consume
 from services.config import Config
 from services.host_limits import HostLimits
@@ -97,5 +97,11 @@ async def run(bus: Bus, config: Config, stop: asyncio.Event) -> None:
             )
         worker = BrowserWorker(bus, config, pool)
         await consume(
-            bus, CONSUMER, metrics.counted("browser", worker.handle), settings.contexts, stop, log
+            bus,
+            CONSUMER,
+            metrics.counted("browser", worker.handle),
+            settings.contexts,
+            stop,
+            log,
+            deadletter.for_jobs(bus),
         )

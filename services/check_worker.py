@@ -14,7 +14,7 @@ from checkers.model import SiteContext
 from checkers.rules import RuleSet, load_rules
 from checkers.verdict import evaluate
 from crawler.links import summarize_links
-from services import metrics
+from services import deadletter, metrics
 from services.bus import (
     RESULTS_STREAM,
     SUBJECT_COLUMN,
@@ -104,4 +104,5 @@ class CheckWorker:
 
 async def run(bus: Bus, config: Config, stop: asyncio.Event) -> None:
     worker = CheckWorker(bus, rules_from(config))
-    await consume(bus, "checker", metrics.counted("checker", worker.handle), 16, stop, log)
+    handle = metrics.counted("checker", worker.handle)
+    await consume(bus, "checker", handle, 16, stop, log, deadletter.for_results(bus))

@@ -129,6 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     recheck.add_argument("site_id", help="政府网站标识码")
     recheck.add_argument("--columns", help="comma-separated column URLs to look at again")
     recheck.add_argument("--wait", type=float, help="seconds to wait for the recheck verdict")
+    status = sub.add_parser("status", help="a sweep's progress, consumer lag and dead letters")
+    status.add_argument("sweep", nargs="?", help="sweep id (default: the latest sweep)")
+    status.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
 
@@ -197,6 +200,10 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
         return await report_cmd.aggregate(config, args.rebuild, args.timeout)
     if args.command == "recheck":
         return await report_cmd.recheck(config, args.site_id, args.columns, args.wait)
+    if args.command == "status":
+        from services.status import status_command
+
+        return await status_command(config, args.sweep, args.json)
     raise UsageError(f"unknown command {args.command}")
 
 

@@ -72,8 +72,25 @@ class ReportConfig(msgspec.Struct, forbid_unknown_fields=True):
     issuer: str = ""  # 发文机关, e.g. "贵州省人民政府办公厅": titles and signs the 通报
 
 
+class NatsConfig(msgspec.Struct, forbid_unknown_fields=True):
+    """How to log in to a shared nats-server (GOVSWEEP_NATS_USER, GOVSWEEP_NATS_PASSWORD, …).
+
+    Secrets are passed to the client only, never logged; file settings hold paths, not secrets.
+    """
+
+    user: str = ""
+    password: str = ""
+    token: str = ""
+    creds: str = ""  # .creds file (JWT + NKey seed) of an operator-mode account
+    nkey_seed: str = ""  # file holding an NKey seed (SU…)
+    tls_ca: str = ""  # CA bundle to verify the server; set alone, it turns TLS on
+    tls_cert: str = ""  # client certificate (mutual TLS), with tls_key
+    tls_key: str = ""
+    replicas: Annotated[int, msgspec.Meta(ge=1, le=5)] = 1  # stream/KV replicas: 3 on a cluster
+
+
 class Config(msgspec.Struct, forbid_unknown_fields=True):
-    nats_url: str = ""  # empty = start an embedded nats-server
+    nats_url: str = ""  # empty = start an embedded nats-server; several: comma-separated
     state_dir: str = ".govsweep"
     metrics_port: int = 0  # 0 = pick a free port; -1 = no /metrics endpoint
     metrics_addr: str = "127.0.0.1"  # 0.0.0.0 in a container so Prometheus can scrape it
@@ -81,6 +98,7 @@ class Config(msgspec.Struct, forbid_unknown_fields=True):
     # auto: JSON lines when stderr is not a terminal; on a terminal a progress bar and warnings only
     log_format: Literal["auto", "json", "text"] = "auto"
     log_file: str = ""  # every log line at log_level goes here instead (then nothing on stderr)
+    nats: NatsConfig = msgspec.field(default_factory=NatsConfig)
     crawl: CrawlConfig = msgspec.field(default_factory=CrawlConfig)
     browser: BrowserConfig = msgspec.field(default_factory=BrowserConfig)
     check: CheckConfig = msgspec.field(default_factory=CheckConfig)

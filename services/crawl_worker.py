@@ -16,7 +16,7 @@ from crawler.model import ColumnFacts
 from crawler.politeness import Gate, Politeness
 from crawler.security import Lexicon, LexiconError, load_lexicon
 from crawler.site import read_column, read_home
-from services import metrics
+from services import deadletter, metrics
 from services.bus import (
     RESULTS_STREAM,
     SUBJECT_BROWSER_JOB,
@@ -232,9 +232,12 @@ async def run(bus: Bus, config: Config, stop: asyncio.Event) -> None:
             ("crawl-priority", worker.handle_priority),
         ]
         handle = {name: metrics.counted(name, handler) for name, handler in handlers}
+        dead = deadletter.for_jobs(bus)
         await asyncio.gather(
-            consume(bus, "crawl-site", handle["crawl-site"], site_slots, stop, log),
-            consume(bus, "crawl-column", handle["crawl-column"], config.crawl.workers, stop, log),
-            consume(bus, "crawl-priority", handle["crawl-priority"], site_slots, stop, log),
+            consume(bus, "crawl-site", handle["crawl-site"], site_slots, stop, log, dead),
+            consume(
+                bus, "crawl-column", handle["crawl-column"], config.crawl.workers, stop, log, dead
+            ),
+            consume(bus, "crawl-priority", handle["crawl-priority"], site_slots, stop, log, dead),
         )
     await limits.close()

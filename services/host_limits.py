@@ -23,15 +23,14 @@ from typing import Any
 
 import msgspec
 from nats.js import JetStreamContext
-from nats.js import api as js_api
-from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
 from crawler.politeness import MAX_BACKOFF_S
+from services.bus import HOSTS_BUCKET
 from services.log import log
 
-BUCKET = "govsweep-hosts"
-BUCKET_TTL_S = 3600.0  # a host idle for an hour is forgotten (its key ages out)
+BUCKET = HOSTS_BUCKET  # declared by the bus (TTL: a host idle for an hour is forgotten)
 LEASE_TTL_S = 60.0  # a slot not renewed for this long is free again (its holder died)
 POLL_MIN_S = 0.01  # waiting for a free slot: first poll, doubling up to POLL_MAX_S
 POLL_MAX_S = 0.25
@@ -84,17 +83,8 @@ class HostLimits:
     async def open(
         cls, js: JetStreamContext, concurrency: int = 2, rate: float = 4.0, **options: float
     ) -> HostLimits:
-        """Bind the shared bucket (creating it on first use)."""
-        try:
-            kv = await js.key_value(BUCKET)
-        except BucketNotFoundError:
-            kv = await js.create_key_value(
-                bucket=BUCKET,
-                history=1,
-                ttl=BUCKET_TTL_S,
-                storage=js_api.StorageType.MEMORY,  # lost with the server: only in-flight state
-            )
-        return cls(kv, concurrency, rate, **options)
+        """Bind the shared bucket (declared by services.bus, again after every reconnect)."""
+        return cls(await js.key_value(BUCKET), concurrency, rate, **options)
 
     async def close(self) -> None:
         """Wait for back-off updates still being written."""

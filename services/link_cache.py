@@ -14,15 +14,14 @@ import time
 
 import msgspec
 from nats.js import JetStreamContext
-from nats.js import api as js_api
-from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
 from crawler.links import not_ready
 from crawler.model import LinkStatus
+from services.bus import LINKS_BUCKET
 
-BUCKET = "govsweep-links"
-BUCKET_TTL_S = 7 * 86400.0  # a sweep's link statuses are kept a week
+BUCKET = LINKS_BUCKET  # declared by the bus (TTL: a sweep's link statuses are kept a week)
 POLL_MIN_S = 0.05
 POLL_MAX_S = 2.0
 
@@ -47,13 +46,8 @@ class KvLinkCache:
 
     @staticmethod
     async def bucket(js: JetStreamContext) -> KeyValue:
-        """Bind the shared bucket (creating it on first use)."""
-        try:
-            return await js.key_value(BUCKET)
-        except BucketNotFoundError:
-            return await js.create_key_value(
-                bucket=BUCKET, history=1, ttl=BUCKET_TTL_S, storage=js_api.StorageType.FILE
-            )
+        """Bind the shared bucket (declared by services.bus, again after every reconnect)."""
+        return await js.key_value(BUCKET)
 
     def key(self, url: str) -> str:
         return f"{self.sweep_id}.{hashlib.sha256(url.encode()).hexdigest()[:40]}"

@@ -72,6 +72,11 @@ POLL_EVERY_S = 5.0
 
 Handler = Callable[[Msg], Awaitable[None]]
 
+# Poison jobs parked on the dead-letter subject (services.bus), by consumer.
+DEAD_LETTERS = Counter(
+    "govsweep_dead_letters_total", "Jobs dead-lettered after max deliveries", ["consumer"]
+)
+
 
 def record_fetch(outcome: str, seconds: float) -> None:
     PAGES_FETCHED.labels(outcome).inc()

@@ -15,16 +15,15 @@ from datetime import datetime
 import msgspec
 from nats.aio.msg import Msg
 from nats.js import api as js_api
-from nats.js.errors import BucketNotFoundError, KeyNotFoundError
+from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 
-from services.bus import SUBJECT_RECHECK, SUBJECT_VERDICT, Bus
+from services.bus import SITES_BUCKET, SUBJECT_RECHECK, SUBJECT_VERDICT, Bus
 from services.log import log
 from services.registry import SITE_ID_RE
 from services.schema import Site, SiteJob, SiteVerdict
 
 RECHECK_PREFIX = SUBJECT_RECHECK.format(site_id="")
-SITES_BUCKET = "govsweep_sites"
 PUT_CONCURRENCY = 64  # KV writes in flight at once while a sweep registers its sites
 
 
@@ -50,13 +49,8 @@ class RecheckRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 
 async def sites_bucket(bus: Bus) -> KeyValue:
-    """The `govsweep_sites` bucket, created on first use (one value per site)."""
-    try:
-        return await bus.js.key_value(SITES_BUCKET)
-    except BucketNotFoundError:
-        return await bus.js.create_key_value(
-            js_api.KeyValueConfig(bucket=SITES_BUCKET, history=1, storage=js_api.StorageType.FILE)
-        )
+    """The `govsweep_sites` bucket (declared by the bus; one value per site)."""
+    return await bus.js.key_value(SITES_BUCKET)
 
 
 async def remember_sites(

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from services import aggregator, browser_worker, check_worker, crawl_worker, metrics
-from services.bus import CONSUMERS, Bus, EmbeddedServer
+from services.bus import CONSUMERS, Bus, EmbeddedServer, redact
 from services.config import Config
 from services.log import log
 
@@ -55,15 +55,19 @@ class Runtime:
             self.server = EmbeddedServer(Path(self.config.state_dir))
             await self.server.start()
             url = self.server.url
-        self.bus = await Bus.connect(url)
+        # The embedded server has no accounts and one node: default login, one replica.
+        self.bus = await Bus.connect(url, None if self.embedded else self.config.nats)
         nc = self.bus.nc
         self.metrics_port = metrics.serve(
-            self.config.metrics_port, self.config.metrics_addr, ready=lambda: nc.is_connected
+            self.config.metrics_port, self.config.metrics_addr, ready=self.bus.is_ready
         )
         self.watcher = asyncio.create_task(
             metrics.watch_bus(lambda: nc.is_connected, self.bus.js, self.watched)
         )
-        log("runtime up", {"nats": url, "embedded": self.embedded, "metrics": self.metrics_port})
+        log(
+            "runtime up",
+            {"nats": redact(url), "embedded": self.embedded, "metrics": self.metrics_port},
+        )
         return self
 
     def embedded_roles(self) -> list[str]:

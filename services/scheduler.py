@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -68,12 +69,23 @@ async def follow_verdicts(
             done.set()
 
     subject = SUBJECT_VERDICT.format(sweep_id=sweep_id, site_id="*")
-    sub = await bus.js.subscribe(subject, ordered_consumer=True, cb=on_msg)
-    try:
-        if expected:
-            await asyncio.wait_for(done.wait(), timeout_s)
-    except TimeoutError:
-        pass
-    finally:
-        await sub.unsubscribe()
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while expected and not done.is_set():
+        left = deadline - asyncio.get_running_loop().time()
+        if left <= 0 or not await bus.wait_ready(left):
+            break
+        # The ordered consumer lives in the server's memory: after a reconnect (a restarted
+        # server may have lost it) subscribe again; verdicts already seen just replace themselves.
+        generation = bus.generation
+        sub = await bus.js.subscribe(subject, ordered_consumer=True, cb=on_msg)
+        try:
+            while not done.is_set() and bus.generation == generation:
+                left = deadline - asyncio.get_running_loop().time()
+                if left <= 0:
+                    break
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(done.wait(), min(left, 1.0))
+        finally:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
     return sorted(verdicts.values(), key=lambda v: v.site.site_id)

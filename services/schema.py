@@ -95,3 +95,14 @@ class AvailabilityAlert(msgspec.Struct):
     url: str
     at: str  # ISO timestamp of the probe that crossed the line
     finding: Finding  # the W-V2 finding over the week before `at` (level warning or veto)
+
+
+class DeadLetter(msgspec.Struct):
+    """A job that failed every delivery, parked on govsweep.results.deadletter.<consumer>."""
+
+    consumer: str
+    subject: str
+    stream_seq: int
+    deliveries: int
+    error: str
+    data: str  # the job's payload (UTF-8, truncated at 64 KiB)
