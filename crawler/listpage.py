@@ -34,10 +34,13 @@ MAX_ITEM_TEXT = 500  # a title, a date and perhaps a summary; longer is a page b
 MAIN, ASIDE, CHROME = "main", "aside", "chrome"
 _CHROME_TAGS = {"nav", "header", "footer"}
 _CHROME_TOKEN = re.compile(
-    r"nav|menu|header|footer|copyright|crumb|daohang|yqlj|friend|toolbar"
+    r"nav|menu|header|footer|copyright|crumb|daohang|yqlj|friend|toolbar|pagination|pager|pagebar"
     r"|^(?:top|head|foot|bottom|banner|links?|position|location|logo|weizhi)(?:[-_\d]|$)"
 )
-_ASIDE_TOKEN = re.compile(r"side|hot|rank|recommend|tuijian|related|xgwz|xgxx|paihang")
+# "side" and "hot" as words of a token: not "paddingSide15" or "photo".
+_ASIDE_TOKEN = re.compile(
+    r"(?:^|[-_]|left|right)side|(?:^|[-_])hot|rank|recommend|tuijian|related|xgwz|xgxx|paihang"
+)
 # Containers a list is rendered into: an empty one is an empty list (空白栏目).
 _LIST_TOKEN = re.compile(r"list|liebiao|news|^(?:lb|items?|article|content|data|info)(?:[-_\d]|$)")
 
@@ -167,13 +170,16 @@ def link_groups(body: LexborNode, base: str, at: dt.date) -> list[LinkGroup]:
     """Every group of repeated link-bearing siblings in the page, with their items read."""
     anchors = body.css("a[href], a[onclick]")
     chains = [_ancestors(anchor) for anchor in anchors]
-    link_count: dict[int, int] = defaultdict(int)
-    for chain in chains:
+    # Links counted by target: a table row whose every cell links to the same record is one item.
+    targets: dict[int, set[tuple[str, ...]]] = defaultdict(set)
+    for anchor, chain in zip(anchors, chains, strict=True):
+        target = _target(anchor)
         for node in chain:
-            link_count[node.mem_id] += 1
+            targets[node.mem_id].add(target)
+    link_count = {mem_id: len(found) for mem_id, found in targets.items()}
 
     # Which item-sized elements repeat under each parent, per tag (with their class).
-    siblings: dict[tuple[int, str], dict[int, str]] = defaultdict(dict)
+    siblings: dict[tuple[int, str | None], dict[int, str]] = defaultdict(dict)
     for chain in chains:
         for node, parent in zip(chain, chain[1:], strict=False):
             if link_count[node.mem_id] > MAX_LINKS_PER_ITEM:
@@ -208,6 +214,15 @@ def link_groups(body: LexborNode, base: str, at: dt.date) -> list[LinkGroup]:
     return groups
 
 
+def _target(anchor: LexborNode) -> tuple[str, ...]:
+    attributes = anchor.attributes
+    href = (attributes.get("href") or "").strip()
+    if href and not href.lower().startswith(("javascript", "#")):
+        return (href,)
+    # A script link: its handler and the record id it passes tell the target.
+    return (href, attributes.get("onclick") or "", attributes.get("id") or "")
+
+
 def _prevailing_zone(zones: list[str]) -> str:
     """The zone most members are in; on a tie the more peripheral one (a header and a footer
     block side by side under <body> are chrome, not a list)."""
@@ -224,7 +239,7 @@ def _repeats(classes: dict[int, str]) -> int:
 
 
 def _ancestors(node: LexborNode) -> list[LexborNode]:
-    chain = []
+    chain: list[LexborNode] = []
     current: LexborNode | None = node
     while current is not None and current.tag not in ("html", "-document"):
         if len(chain) == MAX_DEPTH:
@@ -253,7 +268,7 @@ def _read_items(
         last = index == len(members) - 1
         allowed = (gap_tags or _INLINE_TAGS) if last and not leading else None
         gap = _gap(member.node, member_ids, link_count, backwards=leading, allowed=allowed)
-        gap_tags.update(node.tag for node in gap)
+        gap_tags.update(node.tag or "" for node in gap)
         extents.append(gap + [member.node] if leading else [member.node] + gap)
     items = []
     for member, extent in zip(members, extents, strict=True):

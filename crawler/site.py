@@ -125,6 +125,9 @@ async def read_home(
     if page.body is None:
         return HomeFacts(url=url, fetch=page.result, measured=False, reason=reason_for(page))
     facts, tree = _parse(page, at, "home")
+    if facts.challenge:  # an anti-bot wall, not the home page: nothing on it may count
+        reason = f"被防火墙(WAF)拦截: {facts.challenge}质询页 (waf_challenge)"
+        return HomeFacts(url=url, fetch=page.result, measured=False, reason=reason)
     candidates = scan_page(tree, _page_url(page), lexicon)
     channels, services = entry_links(tree, _page_url(page))
     columns = list(facts.columns)
@@ -182,7 +185,9 @@ async def read_column(
             column=column,
             fetch=page.result,
             measured=False,
-            reason="栏目列表由脚本生成，需浏览器渲染 (needs_browser)",
+            reason=f"被防火墙(WAF)拦截: {facts.challenge}质询页，需浏览器通过 (waf_challenge)"
+            if facts.challenge
+            else "栏目列表由脚本生成，需浏览器渲染 (needs_browser)",
             needs_browser=True,
             candidates=candidates,
         )
