@@ -29,7 +29,8 @@ MAX_DEPTH = 64  # ancestors of a link looked at
 MIN_PARAGRAPH = 60  # characters of running text: an article or text page, not an empty column
 # Siblings between two items that may still belong to the first (its date line).
 MAX_GAP_ELEMENTS = 4
-MAX_ITEM_TEXT = 500  # a title, a date and perhaps a summary; longer is a page block, not an item
+MAX_ITEM_TEXT = 500
+MAX_CHUNK_CLIMB = 3  # wrappers between a list chunk's container and the chunks' common parent  # a title, a date and perhaps a summary; longer is a page block, not an item
 
 MAIN, ASIDE, CHROME = "main", "aside", "chrome"
 _CHROME_TAGS = {"nav", "header", "footer"}
@@ -189,6 +190,7 @@ def link_groups(body: LexborNode, base: str, at: dt.date) -> list[LinkGroup]:
 
     # Each link belongs to the item-sized ancestor with the most repeated siblings (lowest on ties).
     members: dict[tuple, dict[int, _Member]] = {}
+    chunks: dict[int, tuple | None] = {}
     for anchor, chain in zip(anchors, chains, strict=True):
         best, best_size = None, 0
         for node, parent in zip(chain, chain[1:], strict=False):
@@ -200,7 +202,7 @@ def link_groups(body: LexborNode, base: str, at: dt.date) -> list[LinkGroup]:
         if best is None:
             continue
         node, parent = best
-        group_members = members.setdefault(_group_key(node, parent), {})
+        group_members = members.setdefault(_group_key(node, parent, chunks), {})
         group_members.setdefault(node.mem_id, _Member(node, [])).anchors.append(anchor)
 
     zone_cache: dict[int, str] = {}
@@ -249,12 +251,55 @@ def _ancestors(node: LexborNode) -> list[LexborNode]:
     return chain
 
 
-def _group_key(node: LexborNode, parent: LexborNode) -> tuple:
-    """Lists split into sibling chunks (`<ul>` every five items) form one group."""
+def _group_key(node: LexborNode, parent: LexborNode, chunks: dict[int, tuple | None]) -> tuple:
+    """Lists split into sibling chunks form one group: `<ul>` every five items, TRS blocks
+    `<div><ul>…</ul></div>` side by side, pagination chunks, a table per few rows."""
+    if parent.mem_id not in chunks:
+        chunks[parent.mem_id] = _chunk_key(parent)
+    chunk = chunks[parent.mem_id]
+    if chunk is not None:
+        return (*chunk, node.tag)
     grandparent = parent.parent
     if parent.tag in ("ul", "ol", "dl", "tbody", "table", "div") and grandparent is not None:
         return (grandparent.mem_id, parent.tag, parent.attributes.get("class"), node.tag)
     return (parent.mem_id, node.tag)
+
+
+def _chunk_key(container: LexborNode) -> tuple | None:
+    """Climbs from a list container through wrappers that hold nothing but it, to the first one
+    with a twin sibling (same tag and class, page numbers aside): the chunks of one list share its
+    parent. A wrapper with more text (a heading, a 相关链接 title) is a block of its own."""
+    node, text = container, _squeezed_text(container)
+    for _ in range(MAX_CHUNK_CLIMB):
+        parent = node.parent
+        if parent is None or parent.tag in ("body", "html"):
+            return None
+        if _has_twin(node):
+            return (parent.mem_id, node.tag, _shape(node))
+        if _squeezed_text(parent) != text:
+            return None
+        node = parent
+    return None
+
+
+def _has_twin(node: LexborNode) -> bool:
+    shape = _shape(node)
+    for backwards in (True, False):
+        sibling = node.prev if backwards else node.next
+        while sibling is not None and not sibling.is_element_node:
+            sibling = sibling.prev if backwards else sibling.next
+        if sibling is not None and sibling.tag == node.tag and _shape(sibling) == shape:
+            return True
+    return False
+
+
+def _shape(node: LexborNode) -> str:
+    """The class without digits: pagination chunks are often `page1`, `page2` …"""
+    return re.sub(r"\d+", "", node.attributes.get("class") or "")
+
+
+def _squeezed_text(node: LexborNode) -> int:
+    return len("".join(node.text().split()))
 
 
 def _read_items(
