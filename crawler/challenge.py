@@ -35,6 +35,7 @@ _SIGNATURES = (
 # A real page may carry a WAF product's name in a script; only a page with little else is a wall.
 MAX_VISIBLE_TEXT = 200  # characters of visible text a challenge shell may show ("正在验证…")
 MAX_LINKS = 3
+MAX_SHELL_URLS = 10  # links and images together: more and the page is no shell (a cheap pre-check)
 
 
 def challenge_product(tree: LexborHTMLParser) -> str | None:

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
-from crawler.challenge import challenge_product
+from crawler.challenge import MAX_SHELL_URLS, challenge_product
 from crawler.dates import ParsedDate, date_from_url, find_date_spans, parse_date
 from crawler.discover import discover_columns, parse_sitemap, parse_xxgk_tree
 from crawler.identity import read_identity
@@ -72,7 +72,8 @@ def extract_tree(
         meta=_meta(tree),
         links=_links(tree, base),
     )
-    facts.challenge = challenge_product(tree)
+    # A page with many links is no challenge shell: the common case skips the check.
+    facts.challenge = challenge_product(tree) if len(facts.links) <= MAX_SHELL_URLS else None
     if facts.challenge:
         # A WAF wall, not the page: neither blank nor stale, it is 未能检测 unless a browser passes it.
         facts.kind = kind_hint if kind_hint in ("home", "list", "article") else "other"
