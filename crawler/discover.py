@@ -132,6 +132,20 @@ def parse_xxgk_tree(tree: LexborHTMLParser, url: str) -> list[ColumnRef]:
     return _links_in(region, url, base, source="xxgk") if region is not None else []
 
 
+def frame_urls(tree: LexborHTMLParser, url: str) -> list[str]:
+    """Same-site pages a frameset or visible iframe shows: a framed portal's navigation is there."""
+    base = page_base(tree, url)
+    found = []
+    for frame in tree.css("frame[src], iframe[src]"):
+        attributes = frame.attributes
+        if attributes.get("width") == "0" or attributes.get("height") == "0":
+            continue
+        target = absolute_url(attributes.get("src"), base)
+        if target and _host(urlsplit(target).netloc) == _host(urlsplit(url).netloc):
+            found.append(target)
+    return list(dict.fromkeys(found))
+
+
 def find_sitemap_url(tree: LexborHTMLParser, url: str) -> str | None:
     """The URL of the 网站地图 / 站点地图 link, if the page has one."""
     base = page_base(tree, url)

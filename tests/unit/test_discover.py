@@ -249,3 +249,15 @@ def test_script_written_menu() -> None:
     )
     nav = f"<table><tr><script type='text/javascript'>{links}</script></tr></table>"
     assert _nav_names(old_portal(nav)) == OLD_NAMES
+
+
+def test_frame_urls_of_a_framed_portal() -> None:
+    from crawler.discover import frame_urls
+
+    html = """<html><frameset rows="120,*"><frame src="top.html" name="top">
+    <frame src="/main.html" name="main"><frame src="http://other.example.com/ad.html"></frameset>
+    <iframe src="/stat.html" width="0" height="0"></iframe></html>"""
+    assert frame_urls(LexborHTMLParser(html), HOME + "index.html") == [
+        HOME + "top.html",
+        HOME + "main.html",
+    ]
