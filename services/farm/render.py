@@ -385,7 +385,7 @@ class SitePages:
             return style.words[0] if letter.answered else style.words[1]
 
         if column.desk == "table":
-            heads = DESK_HEADERS[style.header % len(DESK_HEADERS)]
+            heads: tuple[str, ...] = DESK_HEADERS[style.header % len(DESK_HEADERS)]
             if not dated:
                 heads = tuple(h for h in heads if "时间" not in h and "日期" not in h)
             rows = []
@@ -588,15 +588,16 @@ class SitePages:
                 f'<div class="item">{link(it)}{self._date_html(it)}</div>' for it in items
             )
             return f'<div class="news">{rows}</div>'
-        lis = [f"<li>{link(it)}{self._date_html(it)}</li>" for it in items]
+        entries = [f"<li>{link(it)}{self._date_html(it)}</li>" for it in items]
         if site.family == "trs" and site.index % 2 == 1:
             # TRS 动静结合: the list pre-rendered as <div><ul> blocks of BLOCK_SIZE items
             blocks = "".join(
-                f'<div class="list_con"><ul class="ul_list">{"".join(lis[i : i + BLOCK_SIZE])}</ul></div>'
-                for i in range(0, len(lis), BLOCK_SIZE)
+                f'<div class="list_con"><ul class="ul_list">{"".join(entries[i : i + BLOCK_SIZE])}'
+                "</ul></div>"
+                for i in range(0, len(entries), BLOCK_SIZE)
             )
             return f'<div class="list_box">{blocks}</div>'
-        return f'<div class="list"><ul>{"".join(lis)}</ul></div>'
+        return f'<div class="list"><ul>{"".join(entries)}</ul></div>'
 
     def _index_number(self, column: ColumnSpec, item: Item) -> str:
         """索引号 as 信息公开 platforms print it: unit code / year-sequence."""
