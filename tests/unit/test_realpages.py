@@ -47,6 +47,7 @@ def test_list_labels(entry: dict) -> None:
     if not entry["needs_browser"]:
         assert facts.kind == "list"
     assert len(facts.items) == entry["items"]
+    assert not any("\ufffd" in item.title for item in facts.items)  # decoded right, no mojibake
     assert facts.latest == entry["latest"]
     dates = [item.date for item in facts.items if item.date]
     assert (min(dates) if dates else None) == entry["earliest"]
