@@ -31,6 +31,13 @@ _SIGNATURES = (
     # 创宇盾 / 百度云加速 / Cloudflare browser checks.
     ("创宇盾", re.compile(r"jiasule|365cyd|__jsl_", re.I)),
     ("Cloudflare", re.compile(r"cf-browser-verification|challenge-platform|cf_chl_", re.I)),
+    # Any other JS challenge (often answered with 202 or 412): set a cookie, then reload.
+    (
+        "JS质询",
+        re.compile(
+            r"document\.cookie\s*=[\s\S]{0,2000}?location(?:\.href|\.replace|\.reload|\s*=)"
+        ),
+    ),
 )
 # A real page may carry a WAF product's name in a script; only a page with little else is a wall.
 MAX_VISIBLE_TEXT = 200  # characters of visible text a challenge shell may show ("正在验证…")

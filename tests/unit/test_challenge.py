@@ -32,9 +32,21 @@ JSL = """<html><body><script>document.cookie=('_')+('_')+('j')+('s')+('l')+('_')
 +location.search;/* __jsl_clearance */</script></body></html>"""
 
 
+# An unnamed product's 202 answer: compute a cookie, reload.
+COOKIE_RELOAD = """<html><head><title>请稍候</title></head><body><p>正在进行安全检查…</p><script>
+var t=(function(){return 42*7;})();document.cookie="verify_token="+t+";path=/";
+setTimeout(function(){location.reload();},500);</script></body></html>"""
+
+
 @pytest.mark.parametrize(
     ("html", "product"),
-    [(RUISHU, "瑞数"), (SAFEDOG, "安全狗"), (YUNSUO, "云锁"), (JSL, "加速乐")],
+    [
+        (RUISHU, "瑞数"),
+        (SAFEDOG, "安全狗"),
+        (YUNSUO, "云锁"),
+        (JSL, "加速乐"),
+        (COOKIE_RELOAD, "JS质询"),
+    ],
 )
 def test_challenge_pages_are_recognised_and_need_a_browser(html: str, product: str) -> None:
     assert challenge_product(LexborHTMLParser(html)) == product
