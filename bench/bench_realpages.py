@@ -129,14 +129,12 @@ def main() -> int:
         shown = f"{facts.kind} {facts.latest} n={len(facts.items)}" + (
             " browser" if facts.needs_browser else ""
         )
-        if entry["latest"]:
-            dated_pages += 1
-            date_right["govsweep"] += facts.latest == entry["latest"]
+        dated_pages += 1  # a page without dates counts too: no date is the right answer there
+        date_right["govsweep"] += facts.latest == entry["latest"]
         cells = []
         for name, read in others.items():
             found = read(html, True)
-            if entry["latest"]:
-                date_right[name] += found == entry["latest"]
+            date_right[name] += found == entry["latest"]
             cells.append(f"{found or '-':10}")
         mark = "ok" if not wrong else "WRONG " + ",".join(wrong)
         print(f"{entry['file'][:44]:44} {shown[:34]:34} " + " ".join(cells) + f"  {mark}")
@@ -180,7 +178,7 @@ def main() -> int:
     print()
     print(f"govsweep labels met: {met}/{total}  ({1000 * elapsed / pages:.1f} ms/page)")
     print(
-        f"dates right on {dated_pages} dated pages: "
+        f"newest/publication date right (none where none is shown) on {dated_pages} pages: "
         + ", ".join(f"{name} {right}/{dated_pages}" for name, right in date_right.items())
     )
     return 0 if met == total else 1
