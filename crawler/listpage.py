@@ -29,8 +29,8 @@ MAX_DEPTH = 64  # ancestors of a link looked at
 MIN_PARAGRAPH = 60  # characters of running text: an article or text page, not an empty column
 # Siblings between two items that may still belong to the first (its date line).
 MAX_GAP_ELEMENTS = 4
-MAX_ITEM_TEXT = 500
-MAX_CHUNK_CLIMB = 3  # wrappers between a list chunk's container and the chunks' common parent  # a title, a date and perhaps a summary; longer is a page block, not an item
+MAX_ITEM_TEXT = 500  # a title, a date and perhaps a summary; longer is a page block, not an item
+MAX_CHUNK_CLIMB = 3  # wrappers between a list chunk's container and the chunks' common parent
 
 MAIN, ASIDE, CHROME = "main", "aside", "chrome"
 _CHROME_TAGS = {"nav", "header", "footer"}
