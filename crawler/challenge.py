@@ -16,10 +16,8 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 _SIGNATURES = (
     # 瑞数 (RiverSecurity): `$_ts=window['$_ts']` bootstrap, <meta … r="m"> and <script r='m'>.
     ("瑞数", re.compile(r"\$_[a-z]{2}\s*=\s*window\[\s*['\"]\$_[a-z]{2}['\"]\s*\]")),
-    (
-        "瑞数",
-        re.compile(r"<meta\b[^>]*\br=['\"]m['\"][^>]*>.{0,300}<script\b[^>]*\br=['\"]m['\"]", re.S),
-    ),
+    # Its <meta … r="m"> stays in a rendered DOM after the browser dropped the scripts.
+    ("瑞数", re.compile(r"<meta\b[^>]*\br=['\"]m['\"]")),
     # 知道创宇 加速乐: `document.cookie=('__jsl_clearance…` then reload.
     ("加速乐", re.compile(r"__jsl_clearance|__jsluid")),
     # 阿里云 WAF slider / acw_sc__v2 cookie challenge.
