@@ -269,17 +269,31 @@ def _chunk_key(container: LexborNode) -> tuple | None:
     """Climbs from a list container through wrappers that hold nothing but it, to the first one
     with a twin sibling (same tag and class, page numbers aside): the chunks of one list share its
     parent. A wrapper with more text (a heading, a 相关链接 title) is a block of its own."""
-    node, text = container, _squeezed_text(container)
+    node = container
     for _ in range(MAX_CHUNK_CLIMB):
         parent = node.parent
         if parent is None or parent.tag in ("body", "html"):
             return None
         if _has_twin(node):
             return (parent.mem_id, node.tag, _shape(node))
-        if _squeezed_text(parent) != text:
+        # Cheap test first (nothing beside it); else the texts compare (empty spacers beside it).
+        if not _only_child(node) and _squeezed_text(parent) != _squeezed_text(node):
             return None
         node = parent
     return None
+
+
+def _only_child(node: LexborNode) -> bool:
+    """Whether the node's siblings are all whitespace or comments."""
+    for backwards in (True, False):
+        sibling = node.prev if backwards else node.next
+        while sibling is not None:
+            if sibling.is_element_node or (
+                sibling.tag == "-text" and (sibling.text_content or "").strip()
+            ):
+                return False
+            sibling = sibling.prev if backwards else sibling.next
+    return True
 
 
 def _has_twin(node: LexborNode) -> bool:

@@ -481,3 +481,14 @@ def test_blocks_with_their_own_headings_are_not_merged() -> None:
     )
     result = run(page(content))
     assert (len(result.items), result.latest) == (10, "2024-02-28")
+
+
+def test_a_block_titled_by_bare_text_is_not_merged() -> None:
+    main = "".join(_li(n, date) for n, date in enumerate(_dates(10), start=1))
+    related = "".join(_li(n, "2024-03-09") for n in range(20, 25))
+    content = (
+        f'<div class="list_con"><ul class="ul_list">{main}</ul></div>'
+        f'<div class="list_con">相关链接<ul class="ul_list">{related}</ul></div>'
+    )
+    result = run(page(content))
+    assert (len(result.items), result.latest) == (10, "2024-02-28")
