@@ -36,6 +36,11 @@ _CONTAINER_TAGS = {"ul", "ol", "dl", "dd", "div", "table", "tbody", "p", "sectio
 _HEADING_TAGS = "h1, h2, h3, h4, h5, h6, dt, strong, b, span, a, em, li, p"
 _ACTIVE_TOKEN = re.compile(r"^(?:on|active|cur|current|hover|sel|selected)$")
 _MAX_NAME = 20
+MIN_NAV_LINKS = 4  # fewer links is a toolbar, not a site's navigation
+MAX_NAV_LINKS = 40
+MAX_NAV_NAME = 8  # characters of a navigation entry ("政府信息公开" …)
+_LINK_SELECTOR = "a[href], area[href]"
+_JS_STRING = re.compile(r"'((?:[^'\\\n]|\\.)*)'|\"((?:[^\"\\\n]|\\.)*)\"")
 _MAX_BLOCK_CLIMB = 3
 
 
@@ -82,8 +87,7 @@ def discover_columns(tree: LexborHTMLParser, url: str) -> list[ColumnRef]:
     if tree.body is None:
         return []
     base = page_base(tree, url)
-    nav = _main_nav(tree.body, url, base)
-    columns = _links_in(nav, url, base, source="nav") if nav is not None else []
+    columns = _nav_columns(tree.body, url, base)
     by_url = {_same_column(column.url): column for column in columns}
     by_name = {column.name: column for column in columns}
     for name, target in _more_blocks(tree.body, url, base):
@@ -128,6 +132,20 @@ def parse_xxgk_tree(tree: LexborHTMLParser, url: str) -> list[ColumnRef]:
     return _links_in(region, url, base, source="xxgk") if region is not None else []
 
 
+def frame_urls(tree: LexborHTMLParser, url: str) -> list[str]:
+    """Same-site pages a frameset or visible iframe shows: a framed portal's navigation is there."""
+    base = page_base(tree, url)
+    found = []
+    for frame in tree.css("frame[src], iframe[src]"):
+        attributes = frame.attributes
+        if attributes.get("width") == "0" or attributes.get("height") == "0":
+            continue
+        target = absolute_url(attributes.get("src"), base)
+        if target and _host(urlsplit(target).netloc) == _host(urlsplit(url).netloc):
+            found.append(target)
+    return list(dict.fromkeys(found))
+
+
 def find_sitemap_url(tree: LexborHTMLParser, url: str) -> str | None:
     """The URL of the 网站地图 / 站点地图 link, if the page has one."""
     base = page_base(tree, url)
@@ -139,6 +157,61 @@ def find_sitemap_url(tree: LexborHTMLParser, url: str) -> str | None:
 
 
 # --- regions -----------------------------------------------------------------------------------
+
+
+def _nav_columns(body: LexborNode, url: str, base: str) -> list[ColumnRef]:
+    """The main navigation's columns: the element named nav/menu; on older portals without one,
+    the first row of short column links (table cells, images, an image map); failing both, the
+    menu a script writes (document.write of the navigation markup)."""
+    nav = _main_nav(body, url, base)
+    columns = _links_in(nav, url, base, source="nav") if nav is not None else []
+    if len(columns) < MIN_NAV_LINKS:
+        row = _link_row(body, url, base)
+        found = _links_in(row, url, base, source="nav") if row is not None else []
+        columns = found if len(found) > len(columns) else columns
+    if len(columns) < MIN_NAV_LINKS:
+        written = _script_markup(body)
+        if written:
+            fragment = LexborHTMLParser(f"<html><body><div>{written}</div></body></html>").body
+            if fragment is not None:
+                found = _nav_columns(fragment, url, base) if "<script" not in written else []
+                columns = found if len(found) > len(columns) else columns
+    return columns
+
+
+def _link_row(body: LexborNode, url: str, base: str) -> LexborNode | None:
+    """The first element (in page order) that is nothing but short column links and separators:
+    the navigation bar of a table-layout portal."""
+    for node in body.css("table, tr, td, ul, div, p, map, nav"):
+        if _in_footer(node):
+            continue
+        links = node.css(_LINK_SELECTOR)
+        if len(links) < MIN_NAV_LINKS or len(links) > MAX_NAV_LINKS:
+            continue
+        names = [
+            _link_name(link)
+            for link in links
+            if is_column_url(absolute_url(link.attributes.get("href"), base), url)
+        ]
+        short = [name for name in names if 2 <= len("".join(name.split())) <= MAX_NAV_NAME]
+        if len(short) < MIN_NAV_LINKS or 2 * len(short) < len(links):
+            continue
+        text = len("".join(node.text().split()))
+        named = sum(len("".join(_link_name(link).split())) for link in links)
+        if text - named <= len(links) * 2:  # separators (| ·) at most, no running text
+            return node
+    return None
+
+
+def _script_markup(body: LexborNode) -> str:
+    """The HTML that inline scripts hold in their string literals (document.write menus)."""
+    parts = []
+    for script in body.css("script"):
+        code = script.text()
+        if script.attributes.get("src") or "<a" not in code:
+            continue
+        parts += [single or double for single, double in _JS_STRING.findall(code)]
+    return re.sub(r"\\([\"'/])", r"\1", "".join(parts))  # \" inside a literal is a quote
 
 
 def _main_nav(body: LexborNode, url: str, base: str) -> LexborNode | None:
@@ -194,7 +267,7 @@ def _links_in(
     columns: list[ColumnRef] = []
     seen: set[str] = set()
     zones: dict[int, str] = {}
-    for anchor in root.css("a[href]"):
+    for anchor in root.css(_LINK_SELECTOR):
         target = absolute_url(anchor.attributes.get("href"), base)
         name = _link_name(anchor)
         if target is None or not name or not is_column_url(target, url):
@@ -221,10 +294,13 @@ def _links_in(
 
 
 def _link_name(anchor: LexborNode) -> str:
-    name = clean_text(anchor.text()) or clean_text(anchor.attributes.get("title"))
+    """The link text; else its title or alt (an image map's <area>); else its image's alt/title."""
+    attributes = anchor.attributes
+    name = clean_text(anchor.text()) or clean_text(attributes.get("title") or attributes.get("alt"))
     if not name:
-        image = anchor.css_first("img[alt]")
-        name = clean_text(image.attributes.get("alt")) if image else ""
+        image = anchor.css_first("img")
+        if image is not None:
+            name = clean_text(image.attributes.get("alt") or image.attributes.get("title"))
     return name.strip("·•>»› ")
 
 
@@ -302,8 +378,10 @@ def _block_title(more: LexborNode) -> str | None:
     title = clean_text(more.attributes.get("title")).replace("更多", "").strip(">» ")
     if 2 <= len(title) <= _MAX_NAME:
         return title
-    node = more
+    node: LexborNode | None = more
     for _ in range(_MAX_BLOCK_CLIMB):
+        if node is None:
+            break
         sibling = node.prev
         while sibling is not None:
             if sibling.is_element_node:

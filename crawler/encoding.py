@@ -28,13 +28,28 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     for bom, charset in _BOMS:
         if body.startswith(bom):
             return body[len(bom) :].decode(charset, errors="replace"), charset
-    declared = _charset_from_header(content_type) or _charset_from_meta(body)
+    declared = _charset_from_header(content_type)
+    if declared is None:
+        declared = _charset_from_meta(body)
+        if declared == "gb18030" and _is_utf8_text(body):
+            # A page saved or re-served as UTF-8 keeps its old gb2312 <meta>: GBK bytes of Chinese
+            # text are practically never valid UTF-8, so valid UTF-8 means the meta is stale.
+            return body.decode("utf-8"), "utf-8"
     if declared:
         return body.decode(declared, errors="replace"), declared
     try:
         return body.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         return body.decode("gb18030", errors="replace"), "gb18030"
+
+
+def _is_utf8_text(body: bytes) -> bool:
+    """Valid UTF-8 with multi-byte characters (pure ASCII says nothing)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not text.isascii()
 
 
 def normalize_charset(label: str) -> str | None:

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
+from crawler.challenge import MAX_SHELL_URLS, challenge_product
 from crawler.dates import ParsedDate, date_from_url, find_date_spans, parse_date
 from crawler.discover import discover_columns, parse_sitemap, parse_xxgk_tree
 from crawler.identity import read_identity
@@ -27,8 +28,15 @@ from crawler.model import PageFacts
 KIND_HINTS = ("home", "list", "article", "sitemap", "xxgk")
 
 _ROOT_PATH = re.compile(r"^/?(?:(?:index|default)\.\w+)?$")
-_PUBLISH_LABEL = re.compile(r"发布(?:时间|日期)\s*[:：]?\s*")
-_ARTICLE_META = ("articletitle", "pubdate")
+_PUBLISH_LABEL = re.compile(r"(?:发布|发表|公开|上传)(?:时间|日期)\s*[:：]?\s*")
+# 时间：/日期： standing alone (not 留言时间, 成文日期, 处罚决定的日期).
+_PLAIN_LABEL = re.compile(r"(?<![\u4e00-\u9fff])(?:时间|日期)\s*[:：]\s*")
+_DOCUMENT_LABEL = re.compile(r"(?:成文|发文|印发)(?:时间|日期)\s*[:：]?\s*")
+# Publication meta of TRS/Hanweb/UCAP templates, then the generic ones.
+_PUBLISH_META = ("pubdate", "publishdate", "dc.date", "firstpublishedtime")
+# A page whose main list is this long is a list page, whatever its meta or one 发布时间 label say
+# (list templates carry the column name in ArticleTitle; an article's 相关文章 list is short).
+MIN_LIST_ITEMS = 8
 _LABEL_DATE_REACH = 40  # how far after 发布时间： the date may start
 
 
@@ -64,6 +72,13 @@ def extract_tree(
         meta=_meta(tree),
         links=_links(tree, base),
     )
+    # A page with many links is no challenge shell: the common case skips the check.
+    facts.challenge = challenge_product(tree) if len(facts.links) <= MAX_SHELL_URLS else None
+    if facts.challenge:
+        # A WAF wall, not the page: neither blank nor stale, it is 未能检测 unless a browser passes it.
+        facts.kind = kind_hint if kind_hint in ("home", "list", "article") else "other"
+        facts.needs_browser = True
+        return facts
     if kind_hint == "home" or (kind_hint is None and _ROOT_PATH.match(urlsplit(url).path)):
         return _home(tree, url, at, facts)
     if kind_hint == "sitemap":
@@ -73,11 +88,15 @@ def extract_tree(
         facts.columns = parse_xxgk_tree(tree, url)
         return facts
     meta = {name.lower(): value for name, value in facts.meta.items()}
-    if kind_hint == "article" or any(name in meta for name in _ARTICLE_META):
+    if kind_hint == "article" or (kind_hint != "list" and _meta_says_article(meta, url)):
         return _article(tree, url, at, facts, meta)
-    if kind_hint != "list" and _looks_like_article(tree):
-        return _article(tree, url, at, facts, meta)  # its 相关文章 list is not the page's
     listing = extract_list(tree, url, at)
+    if (
+        kind_hint != "list"
+        and len(listing.items) < MIN_LIST_ITEMS
+        and (meta.get("articletitle") or _looks_like_article(tree))
+    ):
+        return _article(tree, url, at, facts, meta)  # its 相关文章 list is not the page's
     if listing.items or listing.blank or listing.needs_browser:
         facts.kind = "list"
         facts.items = listing.items
@@ -130,17 +149,40 @@ def _article(
 def _published(
     tree: LexborHTMLParser, url: str, at: dt.date, meta: dict[str, str]
 ) -> ParsedDate | None:
-    """PubDate meta first, then the 发布时间 label of the article header, then the URL path."""
-    if meta.get("pubdate"):
-        parsed = parse_date(meta["pubdate"], at)
+    """The publication date, most trustworthy source first: the visible 发布时间/发布日期 label (it
+    wins over a PubDate meta that disagrees: templates regenerate meta on republishing), the
+    publication meta, a plain 时间/日期 label, the URL path, and last the 成文日期 (the document's
+    date, which precedes publication)."""
+    text = clean_text(tree.body.text(separator=" ")) if tree.body is not None else ""
+    found = _labelled_date(text, _PUBLISH_LABEL, at)
+    if found:
+        return found
+    for name in _PUBLISH_META:
+        parsed = parse_date(meta.get(name) or "", at)
         if parsed:
             return parsed
-    text = tree.body.text(separator=" ") if tree.body is not None else ""
-    for label in _PUBLISH_LABEL.finditer(text):
+    return (
+        _labelled_date(text, _PLAIN_LABEL, at)
+        or date_from_url(url, at)
+        or _labelled_date(text, _DOCUMENT_LABEL, at)
+    )
+
+
+def _labelled_date(text: str, label_re: re.Pattern[str], at: dt.date) -> ParsedDate | None:
+    """The date right after the first label of this kind that has one."""
+    for label in label_re.finditer(text):
         spans = find_date_spans(text[label.end() : label.end() + _LABEL_DATE_REACH], at)
-        if spans and spans[0].start <= 2:
+        if spans and spans[0].start <= 2 and not spans[0].parsed.year_inferred:
             return spans[0].parsed
-    return date_from_url(url, at)
+    return None
+
+
+def _meta_says_article(meta: dict[str, str], url: str) -> bool:
+    """TRS-style pages name the article in meta, with its date in PubDate or the URL; list pages
+    leave PubDate empty (some fill ArticleTitle with the column name: the title alone says nothing)."""
+    if not meta.get("articletitle"):
+        return False
+    return bool(meta.get("pubdate")) or date_from_url(url) is not None
 
 
 def _looks_like_article(tree: LexborHTMLParser) -> bool:

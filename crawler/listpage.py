@@ -30,14 +30,18 @@ MIN_PARAGRAPH = 60  # characters of running text: an article or text page, not a
 # Siblings between two items that may still belong to the first (its date line).
 MAX_GAP_ELEMENTS = 4
 MAX_ITEM_TEXT = 500  # a title, a date and perhaps a summary; longer is a page block, not an item
+MAX_CHUNK_CLIMB = 3  # wrappers between a list chunk's container and the chunks' common parent
 
 MAIN, ASIDE, CHROME = "main", "aside", "chrome"
 _CHROME_TAGS = {"nav", "header", "footer"}
 _CHROME_TOKEN = re.compile(
-    r"nav|menu|header|footer|copyright|crumb|daohang|yqlj|friend|toolbar"
+    r"nav|menu|header|footer|copyright|crumb|daohang|yqlj|friend|toolbar|pagination|pager|pagebar"
     r"|^(?:top|head|foot|bottom|banner|links?|position|location|logo|weizhi)(?:[-_\d]|$)"
 )
-_ASIDE_TOKEN = re.compile(r"side|hot|rank|recommend|tuijian|related|xgwz|xgxx|paihang")
+# "side" and "hot" as words of a token: not "paddingSide15" or "photo".
+_ASIDE_TOKEN = re.compile(
+    r"(?:^|[-_]|left|right)side|(?:^|[-_])hot|rank|recommend|tuijian|related|xgwz|xgxx|paihang"
+)
 # Containers a list is rendered into: an empty one is an empty list (空白栏目).
 _LIST_TOKEN = re.compile(r"list|liebiao|news|^(?:lb|items?|article|content|data|info)(?:[-_\d]|$)")
 
@@ -167,10 +171,13 @@ def link_groups(body: LexborNode, base: str, at: dt.date) -> list[LinkGroup]:
     """Every group of repeated link-bearing siblings in the page, with their items read."""
     anchors = body.css("a[href], a[onclick]")
     chains = [_ancestors(anchor) for anchor in anchors]
-    link_count: dict[int, int] = defaultdict(int)
-    for chain in chains:
+    # Links counted by target: a table row whose every cell links to the same record is one item.
+    targets: dict[int, set[tuple[str, ...]]] = defaultdict(set)
+    for anchor, chain in zip(anchors, chains, strict=True):
+        target = _target(anchor)
         for node in chain:
-            link_count[node.mem_id] += 1
+            targets[node.mem_id].add(target)
+    link_count = {mem_id: len(found) for mem_id, found in targets.items()}
 
     # Which item-sized elements repeat under each parent, per tag (with their class).
     siblings: dict[tuple[int, str | None], dict[int, str]] = defaultdict(dict)
@@ -183,6 +190,7 @@ def link_groups(body: LexborNode, base: str, at: dt.date) -> list[LinkGroup]:
 
     # Each link belongs to the item-sized ancestor with the most repeated siblings (lowest on ties).
     members: dict[tuple, dict[int, _Member]] = {}
+    chunks: dict[int, tuple | None] = {}
     for anchor, chain in zip(anchors, chains, strict=True):
         best, best_size = None, 0
         for node, parent in zip(chain, chain[1:], strict=False):
@@ -194,7 +202,7 @@ def link_groups(body: LexborNode, base: str, at: dt.date) -> list[LinkGroup]:
         if best is None:
             continue
         node, parent = best
-        group_members = members.setdefault(_group_key(node, parent), {})
+        group_members = members.setdefault(_group_key(node, parent, chunks), {})
         group_members.setdefault(node.mem_id, _Member(node, [])).anchors.append(anchor)
 
     zone_cache: dict[int, str] = {}
@@ -206,6 +214,15 @@ def link_groups(body: LexborNode, base: str, at: dt.date) -> list[LinkGroup]:
         if group.items:
             groups.append(group)
     return groups
+
+
+def _target(anchor: LexborNode) -> tuple[str, ...]:
+    attributes = anchor.attributes
+    href = (attributes.get("href") or "").strip()
+    if href and not href.lower().startswith(("javascript", "#")):
+        return (href,)
+    # A script link: its handler and the record id it passes tell the target.
+    return (href, attributes.get("onclick") or "", attributes.get("id") or "")
 
 
 def _prevailing_zone(zones: list[str]) -> str:
@@ -234,12 +251,69 @@ def _ancestors(node: LexborNode) -> list[LexborNode]:
     return chain
 
 
-def _group_key(node: LexborNode, parent: LexborNode) -> tuple:
-    """Lists split into sibling chunks (`<ul>` every five items) form one group."""
+def _group_key(node: LexborNode, parent: LexborNode, chunks: dict[int, tuple | None]) -> tuple:
+    """Lists split into sibling chunks form one group: `<ul>` every five items, TRS blocks
+    `<div><ul>…</ul></div>` side by side, pagination chunks, a table per few rows."""
+    if parent.mem_id not in chunks:
+        chunks[parent.mem_id] = _chunk_key(parent)
+    chunk = chunks[parent.mem_id]
+    if chunk is not None:
+        return (*chunk, node.tag)
     grandparent = parent.parent
     if parent.tag in ("ul", "ol", "dl", "tbody", "table", "div") and grandparent is not None:
         return (grandparent.mem_id, parent.tag, parent.attributes.get("class"), node.tag)
     return (parent.mem_id, node.tag)
+
+
+def _chunk_key(container: LexborNode) -> tuple | None:
+    """Climbs from a list container through wrappers that hold nothing but it, to the first one
+    with a twin sibling (same tag and class, page numbers aside): the chunks of one list share its
+    parent. A wrapper with more text (a heading, a 相关链接 title) is a block of its own."""
+    node = container
+    for _ in range(MAX_CHUNK_CLIMB):
+        parent = node.parent
+        if parent is None or parent.tag in ("body", "html"):
+            return None
+        if _has_twin(node):
+            return (parent.mem_id, node.tag, _shape(node))
+        # Cheap test first (nothing beside it); else the texts compare (empty spacers beside it).
+        if not _only_child(node) and _squeezed_text(parent) != _squeezed_text(node):
+            return None
+        node = parent
+    return None
+
+
+def _only_child(node: LexborNode) -> bool:
+    """Whether the node's siblings are all whitespace or comments."""
+    for backwards in (True, False):
+        sibling = node.prev if backwards else node.next
+        while sibling is not None:
+            if sibling.is_element_node or (
+                sibling.tag == "-text" and (sibling.text_content or "").strip()
+            ):
+                return False
+            sibling = sibling.prev if backwards else sibling.next
+    return True
+
+
+def _has_twin(node: LexborNode) -> bool:
+    shape = _shape(node)
+    for backwards in (True, False):
+        sibling = node.prev if backwards else node.next
+        while sibling is not None and not sibling.is_element_node:
+            sibling = sibling.prev if backwards else sibling.next
+        if sibling is not None and sibling.tag == node.tag and _shape(sibling) == shape:
+            return True
+    return False
+
+
+def _shape(node: LexborNode) -> str:
+    """The class without digits: pagination chunks are often `page1`, `page2` …"""
+    return re.sub(r"\d+", "", node.attributes.get("class") or "")
+
+
+def _squeezed_text(node: LexborNode) -> int:
+    return len("".join(node.text().split()))
 
 
 def _read_items(

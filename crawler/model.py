@@ -95,6 +95,7 @@ class PageFacts(msgspec.Struct, omit_defaults=True):
     published: str | None = None  # article date
     next_pages: list[str] = []  # further pages of the same list, in order
     needs_browser: bool = False  # the list is built by script / AJAX / iframe
+    challenge: str | None = None  # anti-bot product (瑞数, 安全狗 …) whose wall this is
     meta: dict[str, str] = {}
     footer: Footer | None = None
     links: list[str] = []  # absolute URLs of every link on the page

@@ -432,6 +432,15 @@ async def render_column(
             rendered=True,
         )
     facts = extract_page(first.html, first.final_url or column.url, at, kind_hint="list")
+    if facts.challenge:  # the browser did not get past the anti-bot wall either
+        return ColumnFacts(
+            column=column,
+            fetch=first.fetch_result(),
+            measured=False,
+            reason=f"被防火墙(WAF)拦截: {facts.challenge}质询页未通过 (waf_challenge)",
+            pages_read=1,
+            rendered=True,
+        )
     items = list(facts.items)
     # Blank only on a visible 暂无信息-style text: an empty list container after rendering is as
     # likely a data request that failed or was blocked as a column with nothing in it.

@@ -14,7 +14,7 @@ from datetime import date
 import msgspec
 from selectolax.lexbor import LexborHTMLParser
 
-from crawler.discover import classify
+from crawler.discover import classify, frame_urls
 from crawler.encoding import decode_html
 from crawler.extract import extract_tree
 from crawler.fetch import Fetcher, Page
@@ -45,6 +45,7 @@ UNREADABLE = {
 }
 MAX_ENTRY_NAME = 10  # a 留言/办事 entry is a short link name, not an article title
 MAX_ENTRY_LINKS = 20
+MAX_FRAMES = 3  # frames of a framed home page read for its navigation
 GUIDE_PAGES = ("办事指南", "服务指南")
 GUIDE_COLUMNS = (
     2  # 办事服务 columns sampled per site: a site's guide sample is at most 2 × max_guides
@@ -125,9 +126,17 @@ async def read_home(
     if page.body is None:
         return HomeFacts(url=url, fetch=page.result, measured=False, reason=reason_for(page))
     facts, tree = _parse(page, at, "home")
+    if facts.challenge:  # an anti-bot wall, not the home page: nothing on it may count
+        reason = f"被防火墙(WAF)拦截: {facts.challenge}质询页 (waf_challenge)"
+        return HomeFacts(url=url, fetch=page.result, measured=False, reason=reason)
     candidates = scan_page(tree, _page_url(page), lexicon)
     channels, services = entry_links(tree, _page_url(page))
     columns = list(facts.columns)
+    if not columns:  # a framed portal: its navigation is in the frames
+        for frame_url in frame_urls(tree, _page_url(page))[:MAX_FRAMES]:
+            framed = await fetcher.get(frame_url)
+            if framed.body is not None:
+                columns = merge_columns(columns, _parse(framed, at, "home")[0].columns, max_columns)
     sitemap_url = facts.footer.sitemap_url if facts.footer else None
     if sitemap_url:
         sitemap = await fetcher.get(sitemap_url)
@@ -182,7 +191,9 @@ async def read_column(
             column=column,
             fetch=page.result,
             measured=False,
-            reason="栏目列表由脚本生成，需浏览器渲染 (needs_browser)",
+            reason=f"被防火墙(WAF)拦截: {facts.challenge}质询页，需浏览器通过 (waf_challenge)"
+            if facts.challenge
+            else "栏目列表由脚本生成，需浏览器渲染 (needs_browser)",
             needs_browser=True,
             candidates=candidates,
         )

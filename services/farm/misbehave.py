@@ -32,17 +32,29 @@ _WAF_CHALLENGE = (
 )
 
 
+# 瑞数 answers 412 with a shell: <meta r="m">, the `$_ts` bootstrap and an obfuscated script.
+_RUISHU_SHELL = (
+    '<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
+    '<meta content="{token}{token}" r="m"><script type="text/javascript" r=\'m\'>'
+    "$_ts=window['$_ts'];if(!$_ts)$_ts={{}};$_ts.nsd=2143;$_ts.cd=\"{token}\";</script>"
+    '<script type="text/javascript" charset="utf-8" src="/{token}/c.js" r=\'m\'></script>'
+    "</head><body></body></html>"
+)
+
+
 def waf(status: int, site_id: str) -> web.Response:
-    """A WAF wall (403) or challenge (412; 521 with a __jsluid cookie, as 加速乐 answers)."""
+    """A WAF wall (403) or challenge (412 with a 瑞数 shell; 521 with a __jsluid cookie, as 加速乐
+    answers)."""
     token = f"{zlib.crc32(site_id.encode()):08x}"
     if status == 403:
         return web.Response(status=403, text=_WAF_403, content_type="text/html")
     headers = {}
     if status == 521:
         headers["Set-Cookie"] = f"__jsluid_h={token}{token}; max-age=31536000; path=/; HttpOnly"
+    challenge = _RUISHU_SHELL if status == 412 else _WAF_CHALLENGE
     return web.Response(
         status=status,
-        text=_WAF_CHALLENGE.format(token=token),
+        text=challenge.format(token=token),
         content_type="text/html",
         headers=headers,
     )

@@ -28,6 +28,7 @@ _DIGITS = "〇一二三四五六七八九"
 ARTICLE_BASE = 8_000_000  # article numbers: ARTICLE_BASE + column index * 1000 + item number
 ITEMS_PER_COLUMN_MAX = 1000
 ENDLESS_PAGES = 1_000_000  # the endless-pagination trap stops answering here (404)
+BLOCK_SIZE = 5  # items per block of a TRS block list
 DEEP_NESTING = 2000  # unclosed <div><font> pairs around a deep_html list
 # Stands in a title of a bad_charset_bytes column; the server swaps it for bytes invalid in the
 # page's charset after encoding (ASCII, so it encodes the same in every charset).
@@ -465,9 +466,19 @@ class SitePages:
         meta_html = "".join(
             f'<meta name="{k}" content="{html.escape(v)}">' for k, v in metas.items()
         )
-        nav = "".join(
-            f'<li><a href="/{c.key}/">{c.name}</a></li>' for c in site.columns if c.level == 1
-        )
+        level_one = [c for c in site.columns if c.level == 1]
+        if site.family == "table":  # a 2010s table-layout portal: the navigation is a table row
+            cells = "".join(
+                f'<td>|</td><td><a href="/{c.key}/">{c.name}</a></td>' for c in level_one
+            )
+            navigation = (
+                '<table width="1000" align="center" cellspacing="0" bgcolor="#0b5aa2"><tr>'
+                f'<td><a href="/">首页</a></td>{cells}</tr></table>'
+            )
+        else:
+            nav = "".join(f'<li><a href="/{c.key}/">{c.name}</a></li>' for c in level_one)
+            navigation = f'<div class="nav"><ul><li><a href="/">首页</a></li>{nav}</ul></div>'
+
         weekday = _WEEKDAYS[self.at.weekday()]
         date_widget = (
             f'<span class="today">今天是:{self.at.year}年{self.at.month}月{self.at.day}日 '
@@ -481,8 +492,7 @@ class SitePages:
             f'<div class="header"><div class="top">{date_widget}'
             '<a href="/sitemap.html">网站地图</a></div>'
             f'<div class="logo"><h1>{site.name}</h1></div></div>'
-            f'<div class="nav"><ul><li><a href="/">首页</a></li>{nav}</ul></div>'
-            f"{main}{self._footer()}</body></html>"
+            f"{navigation}{main}{self._footer()}</body></html>"
         )
 
     def _declare(self) -> str:
@@ -578,8 +588,16 @@ class SitePages:
                 f'<div class="item">{link(it)}{self._date_html(it)}</div>' for it in items
             )
             return f'<div class="news">{rows}</div>'
-        lis = "".join(f"<li>{link(it)}{self._date_html(it)}</li>" for it in items)
-        return f'<div class="list"><ul>{lis}</ul></div>'
+        entries = [f"<li>{link(it)}{self._date_html(it)}</li>" for it in items]
+        if site.family == "trs" and site.index % 2 == 1:
+            # TRS 动静结合: the list pre-rendered as <div><ul> blocks of BLOCK_SIZE items
+            blocks = "".join(
+                f'<div class="list_con"><ul class="ul_list">{"".join(entries[i : i + BLOCK_SIZE])}'
+                "</ul></div>"
+                for i in range(0, len(entries), BLOCK_SIZE)
+            )
+            return f'<div class="list_box">{blocks}</div>'
+        return f'<div class="list"><ul>{"".join(entries)}</ul></div>'
 
     def _index_number(self, column: ColumnSpec, item: Item) -> str:
         """索引号 as 信息公开 platforms print it: unit code / year-sequence."""

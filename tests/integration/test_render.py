@@ -135,6 +135,12 @@ class Site:
                 "document.getElementById('list').innerHTML = '<p>暂无信息</p>'; }</script>"
             ),
             "/broken-ajax/": lambda: ajax_page("/ajax/missing.json"),
+            # a 瑞数 challenge shell whose script never arrives: no browser gets past it
+            "/ruishu/": lambda: (
+                '<html><head><meta content="gZLmGrT7oUh66F9B" r="m">'
+                "<script r='m'>$_ts=window['$_ts'];if(!$_ts)$_ts={};$_ts.nsd=2143;</script>"
+                "<script src=\"/4QbVtADbnLVI/c.js\" r='m'></script></head><body></body></html>"
+            ),
             "/slow-ajax/": lambda: ajax_page("/ajax/slow.json"),
             "/style.css": lambda: (
                 "@font-face { font-family: gov; src: url(/font/gov.woff2); }"
@@ -302,6 +308,14 @@ async def test_list_whose_data_failed_to_load_is_unmeasured_not_blank(
     facts = await render_column(pool, column(site, "/broken-ajax/"), AT)
     assert not facts.measured and not facts.blank
     assert facts.reason == NO_LIST_REASON
+
+
+async def test_challenge_the_browser_cannot_pass_is_unmeasured_waf(
+    site: Site, pool: BrowserPool
+) -> None:
+    facts = await render_column(pool, column(site, "/ruishu/"), AT)
+    assert not facts.measured and not facts.blank
+    assert facts.reason is not None and "WAF" in facts.reason and "瑞数" in facts.reason
 
 
 async def test_http_error_and_bad_url_are_unmeasured(site: Site, pool: BrowserPool) -> None:

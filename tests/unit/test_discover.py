@@ -187,3 +187,77 @@ def test_is_column_url(target: str | None, expected: bool) -> None:
 )
 def test_classify(name: str, category: str) -> None:
     assert classify(name) == category
+
+
+# --- navigation of older portals (2010–2018 templates) -----------------------------------------
+
+OLD_NAMES = ["政务公开", "新闻中心", "通知公告", "政策文件", "互动交流", "办事服务"]
+OLD_PATHS = ["zwgk", "xwzx", "tzgg", "zcwj", "hdjl", "bsfw"]
+
+
+def old_portal(nav: str) -> str:
+    """A table-layout home page: banner, the navigation, a news table and a footer table."""
+    news = "".join(
+        f'<tr><td><a href="/xwzx/201803/t2018030{n}_{n}.html">县政府召开第{n}次常务会议</a></td>'
+        f"<td>2018-03-0{n}</td></tr>"
+        for n in range(1, 7)
+    )
+    return f"""<html><body><table width="1000" align="center"><tr><td><img src="/images/banner.jpg"></td></tr></table>
+    {nav}
+    <table width="1000" align="center"><tr><td width="700"><table>{news}</table></td>
+    <td><a href="http://www.gov.cn/">中国政府网</a></td></tr></table>
+    <table width="1000"><tr><td>主办：示例县人民政府 <a href="/wzdt/">网站地图</a></td></tr></table>
+    </body></html>"""
+
+
+def _nav_names(html: str) -> list[str]:
+    columns = discover_columns(LexborHTMLParser(html), HOME)
+    return [column.name for column in columns if column.level == 1 and column.source == "nav"]
+
+
+def test_table_navigation_without_a_nav_class() -> None:
+    cells = "".join(
+        f'<td align="center"><a href="/{path}/index.html">{name}</a></td><td>|</td>'
+        for name, path in zip(OLD_NAMES, OLD_PATHS, strict=True)
+    )
+    nav = f'<table width="1000" align="center" bgcolor="#0066cc"><tr><td><a href="/">首页</a></td>{cells}</tr></table>'
+    assert _nav_names(old_portal(nav)) == OLD_NAMES
+
+
+def test_image_navigation_named_by_alt_or_title() -> None:
+    cells = "".join(
+        f'<td><a href="/{path}/"><img src="/images/nav_{n}.gif" {"alt" if n % 2 else "title"}="{name}"></a></td>'
+        for n, (name, path) in enumerate(zip(OLD_NAMES, OLD_PATHS, strict=True))
+    )
+    nav = f'<table width="1000"><tr><td><a href="/"><img src="/images/nav_home.gif"></a></td>{cells}</tr></table>'
+    assert _nav_names(old_portal(nav)) == OLD_NAMES
+
+
+def test_image_map_navigation() -> None:
+    areas = "".join(
+        f'<area shape="rect" coords="{n * 100},0,{n * 100 + 90},40" href="/{path}/" alt="{name}">'
+        for n, (name, path) in enumerate(zip(OLD_NAMES, OLD_PATHS, strict=True))
+    )
+    nav = f'<img src="/images/nav.jpg" usemap="#Map"><map name="Map" id="Map">{areas}</map>'
+    assert _nav_names(old_portal(nav)) == OLD_NAMES
+
+
+def test_script_written_menu() -> None:
+    links = "".join(
+        f'document.write(\'<td><a href="/{path}/" class="menu_a">{name}</a></td>\');'
+        for name, path in zip(OLD_NAMES, OLD_PATHS, strict=True)
+    )
+    nav = f"<table><tr><script type='text/javascript'>{links}</script></tr></table>"
+    assert _nav_names(old_portal(nav)) == OLD_NAMES
+
+
+def test_frame_urls_of_a_framed_portal() -> None:
+    from crawler.discover import frame_urls
+
+    html = """<html><frameset rows="120,*"><frame src="top.html" name="top">
+    <frame src="/main.html" name="main"><frame src="http://other.example.com/ad.html"></frameset>
+    <iframe src="/stat.html" width="0" height="0"></iframe></html>"""
+    assert frame_urls(LexborHTMLParser(html), HOME + "index.html") == [
+        HOME + "top.html",
+        HOME + "main.html",
+    ]

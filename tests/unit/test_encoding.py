@@ -103,3 +103,13 @@ def test_normalize_charset(label: str, expected: str | None) -> None:
 
 def test_empty_body() -> None:
     assert decode_html(b"") == ("", "utf-8")
+
+
+def test_stale_gb2312_meta_on_utf8_bytes_reads_as_utf8() -> None:
+    # A page saved (or re-served) as UTF-8 that still declares gb2312 in its <meta>.
+    body = '<html><head><meta charset="gb2312"></head><body>医疗器械召回</body></html>'.encode()
+    text, charset = decode_html(body)
+    assert (charset, "医疗器械召回" in text) == ("utf-8", True)
+    gbk = '<html><head><meta charset="gb2312"></head><body>医疗器械召回</body></html>'.encode("gbk")
+    text, charset = decode_html(gbk)
+    assert (charset, "医疗器械召回" in text) == ("gb18030", True)

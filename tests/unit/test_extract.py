@@ -195,10 +195,57 @@ def test_article_date_from_pubdate_meta() -> None:
     html = ARTICLE.format(
         meta='<meta name="ArticleTitle" content="关于开展春季植树活动的通知">'
         '<meta name="PubDate" content="2024-03-04 09:30">',
-        info="<span>发布时间：2024-03-05</span>",
+        info="<span>来源：本站</span>",
     )
     facts = extract_page(html, "http://www.example.gov.cn/zwgk/tzgg/content_9.html", T)
     assert (facts.kind, facts.published) == ("article", "2024-03-04")
+
+
+def test_visible_publish_date_wins_over_a_disagreeing_meta() -> None:
+    # Templates regenerate PubDate when a page is republished; the 发布时间 shown is the date.
+    html = ARTICLE.format(
+        meta='<meta name="ArticleTitle" content="关于开展春季植树活动的通知">'
+        '<meta name="PubDate" content="2024-03-08 15:24:29">',
+        info="<span>发布时间：2024-03-05 10:32</span>",
+    )
+    facts = extract_page(html, "http://www.example.gov.cn/zwgk/tzgg/content_9.html", T)
+    assert facts.published == "2024-03-05"
+
+
+@pytest.mark.parametrize(
+    ("info", "published"),
+    [
+        # 信息公开 table: 成文日期 first, 发布日期 is the publication date
+        (
+            "<table><tr><td>成文日期</td><td>2024年03月01日</td>"
+            "<td>发布日期</td><td>2024年03月04日</td></tr></table>",
+            "2024-03-04",
+        ),
+        ("<span>时间： 2024-03-06 06:23</span>", "2024-03-06"),  # a bare 时间 label
+        ("<span>留言时间：2024-03-07</span><span>日期：2024-03-02</span>", "2024-03-02"),
+        ("<span>成文日期：2024年03月01日</span>", "2024-03-01"),  # only the document date shown
+    ],
+)
+def test_article_date_labels(info: str, published: str) -> None:
+    html = ARTICLE.format(meta="", info=info)
+    facts = extract_page(
+        html, "http://www.example.gov.cn/zwgk/tzgg/content_9.html", T, kind_hint="article"
+    )
+    assert facts.published == published
+
+
+def test_list_template_with_article_title_meta_is_a_list() -> None:
+    rows = "".join(
+        f'<li><a href="/zwgk/tzgg/content_{n}.html">示例市第{n}号通知公告标题</a>'
+        f"<span>2024-03-{n:02d}</span></li>"
+        for n in range(1, 11)
+    )
+    html = (
+        '<html><head><meta name="ArticleTitle" content="通知公告"><meta name="PubDate" content="">'
+        f'</head><body><div class="main"><ul class="list">{rows}</ul></div></body></html>'
+    )
+    facts = extract_page(html, LIST_URL.replace("index.html", "list.jsp"), T)
+    assert (facts.kind, len(facts.items), facts.latest) == ("list", 10, "2024-03-10")
 
 
 def test_article_date_from_the_publish_label() -> None:

@@ -140,7 +140,7 @@ def test_home_page_newest_block_date_matches_the_oracle(province) -> None:
     for site in _sample(province):
         html = SitePages(site, province.seed, province.at, ORIGIN).home()
         tree = LexborHTMLParser(html)
-        assert tree.css_first("div.nav a[href='/']") is not None
+        assert tree.css_first("div.nav a[href='/'], body > table a[href='/']") is not None
         assert tree.css_first("meta[name=SiteIDCode]").attributes["content"] == site.site_id
         assert "今天是:2024年3月20日" in html  # the header's date widget
         dates = [
@@ -215,3 +215,41 @@ def test_pages_never_link_outside_loopback(province) -> None:
             for node in LexborHTMLParser(html).css("[href], [src]"):
                 target = node.attributes.get("href") or node.attributes.get("src") or ""
                 assert target.startswith(relative) or target.startswith("http://127."), target
+
+
+def test_block_lists_and_table_navigation_read_back_whole(province) -> None:
+    # The real structures the farm reproduces: TRS lists in <div><ul> blocks of five and the
+    # table-row navigation of older portals; govsweep's extractor must read them whole.
+    from crawler.discover import discover_columns
+    from crawler.extract import extract_page
+    from services.farm.content import column_items
+    from services.farm.render import BLOCK_SIZE
+
+    block_sites = [s for s in province if s.family == "trs" and s.index % 2 == 1][:3]
+    assert block_sites
+    for site in block_sites:
+        pages = SitePages(site, province.seed, province.at, ORIGIN)
+        column = next(
+            c
+            for c in site.columns
+            if c.browser is None
+            and c.desk is None
+            and c.blank_form is None
+            and c.fault is None
+            and len(column_items(site, c, province.seed, province.at)) > BLOCK_SIZE
+        )
+        html = pages.column_page(column, 0)
+        assert html is not None and html.count('class="list_con"') > 1
+        items = column_items(site, column, province.seed, province.at)[: site.page_size]
+        facts = extract_page(html, f"{ORIGIN}/{column.key}/", AT, kind_hint="list")
+        assert len(facts.items) == len(items)
+        newest = max((it.date for it in items if it.date), default=None)
+        assert facts.latest == (newest.isoformat() if newest else None)
+    table_sites = [s for s in province if s.family == "table"][:3]
+    assert table_sites
+    for site in table_sites:
+        html = SitePages(site, province.seed, province.at, ORIGIN).home()
+        assert '<div class="nav">' not in html
+        columns = discover_columns(LexborHTMLParser(html), ORIGIN + "/")
+        nav = [c.name for c in columns if c.source == "nav" and c.level == 1]
+        assert nav == [c.name for c in site.columns if c.level == 1]

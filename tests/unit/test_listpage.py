@@ -419,3 +419,76 @@ def test_two_page_list_with_a_lone_page_link() -> None:
 def test_javascript_pager_links_are_not_followed() -> None:
     pager = '<div class="pages"><span>1</span><a href="javascript:goPage(2)">2</a><a href="javascript:goPage(3)">3</a></div>'
     assert run(page(li_list(["2023-06-01"]) + pager)).next_pages == []
+
+
+# --- lists rendered in blocks ------------------------------------------------------------------
+
+
+def _li(n: int, date: str, pin: str = "") -> str:
+    return f'<li><a href="./202402/t20240201_{n}.html">{pin}关于做好第{n}项专项工作的通知</a><span>{date}</span></li>'
+
+
+def _dates(count: int, first: int = 28) -> list[str]:
+    return [f"2024-02-{day:02d}" for day in range(first, first - count, -1)]
+
+
+def test_trs_block_list_merges_its_sibling_blocks() -> None:
+    # TRS 动静结合: the list pre-rendered as <div><ul> blocks of 5; the first holds old pinned items.
+    pinned = "".join(_li(n, f"2023-0{n}-15", "<em class='zd'>置顶</em>") for n in range(1, 3))
+    rows = [_li(n, date) for n, date in enumerate(_dates(18), start=3)]
+    blocks = [pinned + "".join(rows[:3])] + ["".join(rows[i : i + 5]) for i in range(3, 18, 5)]
+    content = "".join(f'<div class="list_con"><ul class="ul_list">{b}</ul></div>' for b in blocks)
+    result = run(page(f'<div class="list_box">{content}</div>'))
+    assert len(result.items) == 20
+    assert result.latest == "2024-02-28"
+    assert [item.pinned for item in result.items[:3]] == [True, True, False]
+
+
+def test_hidden_pagination_chunks_are_one_list() -> None:
+    rows = [_li(n, date) for n, date in enumerate(_dates(15), start=1)]
+    chunks = "".join(
+        f'<div id="page_{i}" class="page{i}" style="{"" if i == 0 else "display:none"}">'
+        f"<ul>{''.join(rows[i * 5 : i * 5 + 5])}</ul></div>"
+        for i in range(3)
+    )
+    result = run(page(chunks))
+    assert (len(result.items), result.latest) == (15, "2024-02-28")
+
+
+def test_table_split_by_separator_rows_and_into_tables() -> None:
+    def row(n: int, date: str) -> str:
+        return (
+            f'<tr><td class="td_title"><a href="./t20240201_{n}.html">第{n}号通知公告的标题</a></td>'
+            f'<td class="td_date">{date}</td></tr><tr><td colspan="2" class="line"></td></tr>'
+        )
+
+    dates = _dates(12)
+    tables = "".join(
+        f'<table width="100%">{"".join(row(n, dates[n]) for n in range(i, i + 4))}</table>'
+        for i in range(0, 12, 4)
+    )
+    result = run(page(tables))
+    assert (len(result.items), result.latest) == (12, "2024-02-28")
+
+
+def test_blocks_with_their_own_headings_are_not_merged() -> None:
+    # A related-links block of the same shape beside the list is a block of its own.
+    main = "".join(_li(n, date) for n, date in enumerate(_dates(10), start=1))
+    related = "".join(_li(n, "2024-03-09") for n in range(20, 25))
+    content = (
+        f'<div class="list_con"><ul class="ul_list">{main}</ul></div>'
+        f'<div class="list_con"><h3>相关链接</h3><ul class="ul_list">{related}</ul></div>'
+    )
+    result = run(page(content))
+    assert (len(result.items), result.latest) == (10, "2024-02-28")
+
+
+def test_a_block_titled_by_bare_text_is_not_merged() -> None:
+    main = "".join(_li(n, date) for n, date in enumerate(_dates(10), start=1))
+    related = "".join(_li(n, "2024-03-09") for n in range(20, 25))
+    content = (
+        f'<div class="list_con"><ul class="ul_list">{main}</ul></div>'
+        f'<div class="list_con">相关链接<ul class="ul_list">{related}</ul></div>'
+    )
+    result = run(page(content))
+    assert (len(result.items), result.latest) == (10, "2024-02-28")
