@@ -4,8 +4,6 @@ list facts, article dates, input errors; and the bytes → facts path of the cra
 from __future__ import annotations
 
 import datetime as dt
-import statistics
-import time
 from pathlib import Path
 
 import pytest
@@ -316,13 +314,3 @@ def test_saved_file_url_is_accepted() -> None:
 def test_broken_html_does_not_raise(html: str) -> None:
     facts = extract_page(html, LIST_URL, T)
     assert facts.items == [] and facts.blank is False
-
-
-def test_typical_list_page_is_extracted_in_milliseconds() -> None:
-    html = fixture("trs_list.html")
-    runs = []
-    for _ in range(20):
-        start = time.perf_counter()
-        extract_page(html, LIST_URL, T, kind_hint="list")
-        runs.append(time.perf_counter() - start)
-    assert statistics.median(runs) < 0.025  # target 5 ms; generous for a shared, busy machine
