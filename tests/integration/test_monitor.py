@@ -14,9 +14,10 @@ from nats.js.errors import NotFoundError
 
 from checkers.availability import AvailabilityRules, check_availability, time_point
 from crawler.fetch import Fetcher
+from crawler.netguard import NetPolicy
 from crawler.politeness import Politeness
 from services.bus import RESULTS_STREAM, Bus, EmbeddedServer
-from services.config import Config
+from services.config import LOOPBACK, Config
 from services.monitor import (
     SUBJECT_ALERT,
     Monitor,
@@ -27,6 +28,8 @@ from services.monitor import (
 )
 from services.schema import AvailabilityAlert, Site
 from tests.conftest import AT
+
+FARM = NetPolicy([LOOPBACK])  # the farm is on loopback, which the SSRF guard refuses by default
 
 pytestmark = pytest.mark.integration
 
@@ -107,7 +110,7 @@ def site(number: int, name: str, base: str) -> Site:
 async def probe_week(
     bus: Bus, targets: list[Site], start, schedule: Schedule, concurrency: int = 16
 ) -> int:
-    fetcher = Fetcher(Politeness(concurrency=8, rate=100_000), timeout_s=15.0)
+    fetcher = Fetcher(Politeness(concurrency=8, rate=100_000), timeout_s=15.0, policy=FARM)
     async with fetcher:
         clock = SimClock(start)
         monitor = Monitor(bus, targets, fetcher, schedule, clock, concurrency=concurrency)
