@@ -18,6 +18,7 @@ from pathlib import Path
 import msgspec
 
 from checkers.model import FAIL, PASS, UNMEASURED
+from services.cells import csv_cell, markdown_text
 from services.regions import NATIONAL_CODE, city_of, name_of, province_of
 from services.schema import Site, SiteVerdict
 
@@ -501,9 +502,14 @@ def tables(report: Report) -> list[Table]:
 def markdown_of(report: Report) -> str:
     """The 通报 as Markdown: 总体情况, 复查整改情况, 附件1, 附件2 and the 未能检测 list."""
     attachments = tables(report)
-    lines = [f"# {report.title}", "", f"监测时间点：{report.at}　季度：{report.quarter}", ""]
-    lines += ["## 一、总体情况", "", report.summary, ""]
-    lines += ["## 二、复查整改情况", "", report.recheck_summary, ""]
+    md = markdown_text  # region and site names are outside text: never raw HTML or links
+    lines = [
+        f"# {md(report.title)}",
+        "",
+        f"监测时间点：{md(report.at)}　季度：{md(report.quarter)}",
+    ]
+    lines += ["", "## 一、总体情况", "", md(report.summary), ""]
+    lines += ["## 二、复查整改情况", "", md(report.recheck_summary), ""]
     recheck = next((t for t in attachments if t.name == "复查情况"), None)
     if recheck:
         lines += [*_table(recheck.header, recheck.rows), ""]
@@ -532,7 +538,7 @@ def render_markdown(
 
 def _table(header: list[str], rows: list[list[object]]) -> list[str]:
     def cell(value: object) -> str:
-        return " ".join(str(value).split()).replace("|", "\\|")
+        return markdown_text(" ".join(str(value).split())).replace("|", "\\|")
 
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
@@ -565,7 +571,7 @@ def _write_csv_tables(directory: Path, attachments: list[Table]) -> list[Path]:
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(table.header)
-            writer.writerows(table.rows)
+            writer.writerows([csv_cell(v) for v in row] for row in table.rows)
         paths.append(path)
     return paths
 
