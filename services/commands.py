@@ -17,7 +17,7 @@ from services.check_worker import rules_from
 from services.cli import UsageError, print_json, until_signalled
 from services.config import Config, for_loopback_farm
 from services.crawl_worker import lexicon_from
-from services.registry import check_registry
+from services.registry import check_registry, url_warnings
 from services.runtime import Runtime
 from services.scheduler import follow_verdicts, quarter_of, start_sweep
 from services.schema import Site, SiteVerdict
@@ -166,7 +166,10 @@ def registry_check(path: Path) -> int:
     sites, errors = check_registry(path)
     for error in errors:
         print(str(error), file=sys.stderr)
-    print(f"{path}: {len(sites)} valid site(s), {len(errors)} error(s)")
+    warnings = url_warnings(path, sites)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"{path}: {len(sites)} valid site(s), {len(errors)} error(s), {len(warnings)} warning(s)")
     return 1 if errors else 0
 
 
