@@ -12,7 +12,7 @@ import aiohttp
 
 from crawler.model import FetchResult
 from crawler.netguard import BLOCKED, BlockedByPolicy, NetPolicy, open_session
-from crawler.politeness import Politeness
+from crawler.politeness import Gate
 
 WAF_STATUSES = {412, 521}
 WAF_MARKERS = (b"__jsluid", b"acw_sc__", b"_waf_", b"WAF", b"captcha", "安全验证".encode())
@@ -52,7 +52,7 @@ class Fetcher:
 
     def __init__(
         self,
-        politeness: Politeness,
+        politeness: Gate,
         timeout_s: float = 15.0,
         max_bytes: int = 5_000_000,
         max_redirects: int = 5,

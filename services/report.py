@@ -582,25 +582,29 @@ def write_verdicts_jsonl(path: Path, verdicts: list[SiteVerdict], *, level: str 
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
         for v in latest_per_site(verdicts):
-            record = {
-                "site_id": v.site.site_id,
-                "name": v.site.name,
-                "region": region_of(v.site, level)[1],
-                "region_code": v.site.region_code,
-                "verdict": v.verdict.verdict,
-                "findings": [
-                    {
-                        "indicator": f.indicator,
-                        "level": f.level,
-                        "holds": f.holds,
-                        "message": f.message,
-                        "evidence": msgspec.to_builtins(f.evidence),
-                    }
-                    for f in v.verdict.findings
-                ],
-                "unmeasured": list(v.verdict.unmeasured),
-                "sweep_id": v.sweep_id,
-                "at": v.at,
-                "links": msgspec.to_builtins(v.links) if v.links else None,
+            handle.write(msgspec.json.encode(verdict_record(v, level)) + b"\n")
+
+
+def verdict_record(v: SiteVerdict, level: str = "city") -> dict:
+    """One line of verdicts.jsonl."""
+    return {
+        "site_id": v.site.site_id,
+        "name": v.site.name,
+        "region": region_of(v.site, level)[1],
+        "region_code": v.site.region_code,
+        "verdict": v.verdict.verdict,
+        "findings": [
+            {
+                "indicator": f.indicator,
+                "level": f.level,
+                "holds": f.holds,
+                "message": f.message,
+                "evidence": msgspec.to_builtins(f.evidence),
             }
-            handle.write(msgspec.json.encode(record) + b"\n")
+            for f in v.verdict.findings
+        ],
+        "unmeasured": list(v.verdict.unmeasured),
+        "sweep_id": v.sweep_id,
+        "at": v.at,
+        "links": msgspec.to_builtins(v.links) if v.links else None,
+    }
