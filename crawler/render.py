@@ -14,7 +14,7 @@ import os
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import msgspec
 from playwright.async_api import (
@@ -53,6 +53,7 @@ LAUNCH_S = 30.0
 MAX_FRAME_DEPTH = 3
 MAX_REDIRECTS = 5
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
+_PRINTABLE = "".join(map(chr, range(32, 127)))
 
 # Replace every same-origin (i)frame by a <div> holding its rendered body, links made absolute so
 # they keep pointing where they did inside the frame; then drop the scripts, whose work is done and
@@ -288,10 +289,13 @@ class BrowserPool:
         (by one redirect) to its checked end.
         """
         url = request.url
+        # route.fetch sends through Node's HTTP client, which refuses non-ASCII header values
+        # (the default user agent names 政府网站检查): they go percent-encoded.
+        headers = {k: quote(v, safe=_PRINTABLE) for k, v in request.headers.items()}
         for _ in range(MAX_REDIRECTS + 1):
             try:
                 response = await route.fetch(
-                    url=url, max_redirects=0, timeout=self.page_timeout_s * 1000
+                    url=url, headers=headers, max_redirects=0, timeout=self.page_timeout_s * 1000
                 )
             except PlaywrightError as exc:
                 await route.abort(_abort_code(str(exc)))

@@ -151,7 +151,10 @@ async def test_refused_home_page_is_unmeasured_never_failed(sites: Sites) -> Non
 
 @pytest.mark.skipif(not chromium_available(CHROMIUM), reason="Debian chromium not installed")
 async def test_browser_role_refuses_it_too(sites: Sites) -> None:
-    async with BrowserPool(CHROMIUM, contexts=1, page_timeout_s=15, policy=PUBLIC_ONLY) as pool:
+    # The deployed user agent names 政府网站检查: non-ASCII header values must not break a page.
+    ua = "govsweep/0.1 (+政府网站检查)"
+    pool = BrowserPool(CHROMIUM, contexts=1, page_timeout_s=15, user_agent=ua, policy=PUBLIC_ONLY)
+    async with pool:
         redirected = await pool.render(sites.public + "/redirect")
         two_hops = await pool.render(sites.public + "/hop")
         direct = await pool.render(sites.internal + "/metrics")
