@@ -164,7 +164,11 @@ async def test_a_hundred_probes_is_unmeasured_and_a_second_monitor_adds_none(
 async def test_run_monitor_probes_every_site_on_the_configured_schedule(bus: Bus, sites) -> None:
     state, base = sites
     config = msgspec.convert(
-        {"availability": {"probes_per_day": 24}, "crawl": {"per_host_rate": 1000}}, Config
+        {
+            "availability": {"probes_per_day": 24},
+            "crawl": {"per_host_rate": 1000, "allow_networks": [LOOPBACK]},
+        },
+        Config,
     )
     targets = [site(1, "zero", base), site(2, "down", base)]
     clock = SimClock(UNTIL - timedelta(days=1))
@@ -194,3 +198,14 @@ async def test_the_monitor_alerts_when_a_line_is_crossed(bus: Bus, sites) -> Non
         )
         # Raised by the probe that completed the week's sample of 140, not before.
         assert datetime.fromisoformat(alert.at) >= UNTIL - Schedule(20, WEEK_START).slot
+
+
+async def test_a_probe_the_ssrf_guard_refuses_is_blocked_never_failed(bus: Bus, sites) -> None:
+    state, base = sites
+    target = site(3, "down", base)  # would fail if requested; the guard refuses loopback first
+    before = state.requests.get("down", 0)
+    async with Fetcher(Politeness(concurrency=1, rate=100_000), timeout_s=15.0) as fetcher:
+        monitor = Monitor(bus, [target], fetcher, Schedule(PER_DAY, WEEK_START), SimClock(UNTIL))
+        probe = await monitor.probe(target, UNTIL)
+    assert probe.outcome == "blocked" and (probe.error or "").startswith("blocked_by_policy")
+    assert state.requests.get("down", 0) == before  # the site never saw a request
