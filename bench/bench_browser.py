@@ -23,7 +23,9 @@ from typing import NamedTuple
 from aiohttp import web
 
 from crawler.model import ColumnRef
+from crawler.netguard import NetPolicy
 from crawler.render import DEFAULT_EXECUTABLE, BrowserPool, chromium_available, render_column
+from services.config import LOOPBACK
 
 AT = date(2024, 3, 20)
 FORMS = ("inline", "ajax", "iframe")
@@ -167,7 +169,11 @@ async def bench(pages: int, contexts: int, recycle_after: int, max_seconds: floa
     print(f"pages={pages} contexts={contexts} recycle_after={recycle_after} forms={FORMS}")
     try:
         async with BrowserPool(
-            DEFAULT_EXECUTABLE, contexts=contexts, recycle_after=recycle_after, page_timeout_s=20
+            DEFAULT_EXECUTABLE,
+            contexts=contexts,
+            recycle_after=recycle_after,
+            page_timeout_s=20,
+            policy=NetPolicy([LOOPBACK]),
         ) as pool:
             queue = iter(range(pages))
 

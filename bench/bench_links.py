@@ -27,8 +27,10 @@ import aiohttp
 from aiohttp import web
 
 from crawler.links import LinkChecker, LinkProber, MemoryLinkCache
+from crawler.netguard import NetPolicy
 from crawler.politeness import Gate, Politeness
 from services.bus import Bus, EmbeddedServer
+from services.config import LOOPBACK
 from services.host_limits import HostLimits
 
 HOSTS = 20
@@ -73,7 +75,7 @@ async def plain(links: list[str]) -> int:
 
 
 async def govsweep(links: list[str], gate: Gate) -> int:
-    prober = LinkProber(gate, timeout_s=15)
+    prober = LinkProber(gate, timeout_s=15, policy=NetPolicy([LOOPBACK]))
     async with prober:
         checker = LinkChecker(
             prober, MemoryLinkCache(), concurrency=CONCURRENCY, max_per_page=len(links)

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from crawler.model import FetchResult
+from crawler.netguard import BLOCKED, BlockedByPolicy, NetPolicy, open_session
 from crawler.politeness import Gate
 
 WAF_STATUSES = {412, 521}
@@ -46,7 +47,12 @@ class Page:
 
 
 class Fetcher:
-    """One aiohttp session per process; every request passes the per-host politeness gate."""
+    """Every request passes the per-host politeness gate and the SSRF guard.
+
+    `session`: the process's shared session (crawler.netguard.open_session, also given to the
+    LinkProber), left open on exit; without one the Fetcher opens its own under `policy`
+    (default: public addresses only).
+    """
 
     def __init__(
         self,
@@ -56,6 +62,8 @@ class Fetcher:
         max_redirects: int = 5,
         user_agent: str = "govsweep",
         on_fetch: Callable[[str, float], None] | None = None,
+        session: aiohttp.ClientSession | None = None,
+        policy: NetPolicy | None = None,
     ) -> None:
         self.politeness = politeness
         self.timeout_s = timeout_s
@@ -63,19 +71,17 @@ class Fetcher:
         self.max_redirects = max_redirects
         self.user_agent = user_agent
         self.on_fetch = on_fetch  # metrics hook: on_fetch(outcome: str, seconds: float)
-        self._session: aiohttp.ClientSession | None = None
+        self.policy = policy or NetPolicy()
+        self._session = session
+        self._owned = session is None
 
     async def __aenter__(self) -> Fetcher:
-        connector = aiohttp.TCPConnector(limit=256, limit_per_host=0, ttl_dns_cache=300)
-        self._session = aiohttp.ClientSession(
-            connector=connector,
-            headers={"User-Agent": self.user_agent, "Accept-Language": "zh-CN,zh;q=0.9"},
-            auto_decompress=True,
-        )
+        if self._owned:
+            self._session = open_session(self.policy, self.user_agent)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._session:
+        if self._owned and self._session:
             await self._session.close()
 
     async def get(self, url: str, retries_on_busy: int = 1) -> Page:
@@ -125,6 +131,8 @@ class Fetcher:
                             body = data
             except TimeoutError:
                 error = "timeout"
+            except BlockedByPolicy as exc:
+                error = f"{BLOCKED}: {exc}"
             except aiohttp.TooManyRedirects:
                 error = "redirect_loop"
             except aiohttp.ClientConnectorError as exc:

@@ -1,7 +1,7 @@
 """Link status: the links of the pages govsweep reads, checked once per sweep and classed.
 
 Classes: ok; broken (404/410, 5xx, connection refused, DNS failure); blocked (WAF challenge, 403,
-429); timeout; unknown (anything else, e.g. a redirect loop or a 401). A link is only called broken
+429, a target the SSRF guard refuses); timeout; unknown (anything else, e.g. a redirect loop or a 401). A link is only called broken
 when a re-check at least `recheck_after_s` later fails as well; the first outcome of a link that
 needs a re-check (broken, timeout, 429) is never final and never cached.
 
@@ -23,6 +23,8 @@ import msgspec
 
 from crawler.fetch import WAF_MARKERS, WAF_STATUSES, origin, retry_after_seconds
 from crawler.model import ColumnFacts, FetchResult, HomeFacts, LinkStatus, LinkSummary
+from crawler.netguard import BLOCKED as POLICY
+from crawler.netguard import BlockedByPolicy, NetPolicy, open_session
 from crawler.politeness import Gate
 
 OK, BROKEN, BLOCKED, TIMEOUT, UNKNOWN = "ok", "broken", "blocked", "timeout", "unknown"
@@ -55,7 +57,7 @@ def classify(result: FetchResult) -> str:
     status, error = result.status, result.error
     if error is None:
         return OK if status is not None and status < 400 else UNKNOWN
-    if error == "waf_challenge" or status in BLOCKED_STATUSES:
+    if error == "waf_challenge" or status in BLOCKED_STATUSES or error.startswith(POLICY):
         return BLOCKED
     if error == "timeout":
         return TIMEOUT
@@ -86,6 +88,10 @@ def external_flag(url: str, result: FetchResult) -> str | None:
     return None
 
 
+def _refused(result: FetchResult) -> bool:
+    return (result.error or "").startswith(POLICY)
+
+
 def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").removeprefix("www.")
 
@@ -95,7 +101,10 @@ def _now() -> str:
 
 
 class LinkProber:
-    """HEAD, then GET when HEAD did not answer ok, through the per-host gate; one aiohttp session."""
+    """HEAD, then GET when HEAD did not answer ok, through the per-host gate and the SSRF guard.
+
+    `session` / `policy`: as for crawler.fetch.Fetcher (pass the Fetcher's shared session).
+    """
 
     def __init__(
         self,
@@ -103,30 +112,32 @@ class LinkProber:
         timeout_s: float = 15.0,
         max_redirects: int = 5,
         user_agent: str = "govsweep",
+        session: aiohttp.ClientSession | None = None,
+        policy: NetPolicy | None = None,
     ) -> None:
         self.gate = gate
         self.timeout_s = timeout_s
         self.max_redirects = max_redirects
         self.user_agent = user_agent
-        self._session: aiohttp.ClientSession | None = None
+        self.policy = policy or NetPolicy()
+        self._session = session
+        self._owned = session is None
         self._no_head: set[str] = set()  # hosts that refuse HEAD (405/501): GET at once
 
     async def __aenter__(self) -> LinkProber:
-        self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=256, limit_per_host=0, ttl_dns_cache=300),
-            headers={"User-Agent": self.user_agent, "Accept-Language": "zh-CN,zh;q=0.9"},
-        )
+        if self._owned:
+            self._session = open_session(self.policy, self.user_agent)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._session:
+        if self._owned and self._session:
             await self._session.close()
 
     async def check(self, url: str) -> FetchResult:
         host = origin(url)
         if host not in self._no_head:
             head = await self._request("HEAD", url)
-            if classify(head) == OK or head.error in UNREACHABLE:
+            if classify(head) == OK or head.error in UNREACHABLE or _refused(head):
                 return head
             if head.status in (405, 501):
                 self._no_head.add(host)
@@ -157,6 +168,8 @@ class LinkProber:
                             error = f"http_{status}"
             except TimeoutError:
                 error = "timeout"
+            except BlockedByPolicy as exc:
+                error = f"{POLICY}: {exc}"
             except aiohttp.TooManyRedirects:
                 error = "redirect_loop"
             except aiohttp.ClientConnectorError as exc:

@@ -154,7 +154,9 @@ class Probe(msgspec.Struct, omit_defaults=True):
     site_id: str
     url: str
     at: str  # ISO timestamp with offset: when the probe started
-    outcome: str  # ok, failed, waf (a WAF challenge: counted apart, neither up nor down)
+    # ok, failed, waf (a WAF challenge: counted apart, neither up nor down), blocked (refused by
+    # the SSRF guard: not measured, never a failure)
+    outcome: str
     status: int | None = None
     error: str | None = None  # fetch error code when not ok
     elapsed_ms: int = 0

@@ -14,7 +14,7 @@ import os
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from urllib.parse import urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import msgspec
 from playwright.async_api import (
@@ -32,6 +32,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from crawler.extract import extract_page
 from crawler.listpage import BLANK_MARKERS, newest
 from crawler.model import ColumnFacts, ColumnRef, FetchResult
+from crawler.netguard import BLOCKED, NetPolicy
 from crawler.politeness import Gate
 
 DEFAULT_EXECUTABLE = "/usr/bin/chromium"
@@ -50,6 +51,9 @@ QUIET_S = 0.25  # no request in flight for this long = the script has drawn what
 CLOSE_S = 5.0  # a page or context that does not close within this is abandoned with its browser
 LAUNCH_S = 30.0
 MAX_FRAME_DEPTH = 3
+MAX_REDIRECTS = 5
+REDIRECT_STATUSES = {301, 302, 303, 307, 308}
+_PRINTABLE = "".join(map(chr, range(32, 127)))
 
 # Replace every same-origin (i)frame by a <div> holding its rendered body, links made absolute so
 # they keep pointing where they did inside the frame; then drop the scripts, whose work is done and
@@ -138,6 +142,7 @@ class _Slot:
         self.page: Page | None = None
         self.start_origin = ""
         self.blocked = 0
+        self.failure: str | None = None  # why the guard stopped a request (SSRF policy, loop)
 
 
 class BrowserPool:
@@ -153,6 +158,7 @@ class BrowserPool:
         user_agent: str | None = None,
         on_render: Callable[[str, float], None] | None = None,
         gate: Gate | None = None,
+        policy: NetPolicy | None = None,
     ) -> None:
         if contexts < 1 or recycle_after < 1 or page_timeout_s <= 0 or max_bytes < 1:
             raise ValueError(
@@ -169,6 +175,8 @@ class BrowserPool:
         # Per-host politeness shared with the HTTP crawlers (services.host_limits.HostLimits in a
         # deployment): every request the page makes waits for a slot of its host.
         self.gate = gate
+        # SSRF guard, as for the HTTP crawlers; default: public addresses only.
+        self.policy = policy or NetPolicy()
         self.contexts_created = 0
         self.browser_launches = 0
         self._slots: asyncio.Queue[_Slot] = asyncio.Queue()
@@ -253,22 +261,63 @@ class BrowserPool:
                 await asyncio.wait_for(browser.close(), CLOSE_S)
 
     async def _guard(self, slot: _Slot, route: Route, request: Request) -> None:
-        """Let through only the page's own origin (start or after redirect); no images/fonts/media."""
+        """Let through only the page's own origin (start or after redirect); no images/fonts/media;
+        no address the SSRF policy refuses."""
         allowed = {slot.start_origin}
         if slot.page is not None:
             allowed.add(_origin(slot.page.main_frame.url))
         blocked = request.resource_type in BLOCKED_TYPES or _origin(request.url) not in allowed
         with contextlib.suppress(PlaywrightError):  # the page may close while a request waits
-            if blocked:
+            refusal = None if blocked else await self.policy.url_refusal(request.url)
+            if blocked or refusal:
                 slot.blocked += 1
+                slot.failure = slot.failure or (f"{BLOCKED}: {refusal}" if refusal else None)
                 await route.abort("blockedbyclient")
             elif self.gate is None:
-                await route.continue_()
+                await self._follow(slot, route, request)
             else:
                 # Admitted inside the host's slot, so every request the page makes counts against
                 # the rate shared with the HTTP crawlers (the slot covers the admission).
                 async with self.gate.slot(_origin(request.url)):
-                    await route.continue_()
+                    await self._follow(slot, route, request)
+
+    async def _follow(self, slot: _Slot, route: Route, request: Request) -> None:
+        """Fetch the request, following its redirects here, each hop checked against the policy.
+
+        Chromium follows a redirect without calling the route again, so a hop to an internal
+        address would go unchecked: the chain is walked first, and the browser is only sent on
+        (by one redirect) to its checked end.
+        """
+        url = request.url
+        # route.fetch sends through Node's HTTP client, which refuses non-ASCII header values
+        # (the default user agent names 政府网站检查): they go percent-encoded.
+        headers = {k: quote(v, safe=_PRINTABLE) for k, v in request.headers.items()}
+        for _ in range(MAX_REDIRECTS + 1):
+            try:
+                response = await route.fetch(
+                    url=url, headers=headers, max_redirects=0, timeout=self.page_timeout_s * 1000
+                )
+            except PlaywrightError as exc:
+                await route.abort(_abort_code(str(exc)))
+                return
+            location = response.headers.get("location")
+            if response.status not in REDIRECT_STATUSES or not location:
+                break
+            url = urljoin(url, location)
+            refusal = await self.policy.url_refusal(url)
+            if refusal:
+                slot.blocked += 1
+                slot.failure = slot.failure or f"{BLOCKED}: {refusal}"
+                await route.abort("blockedbyclient")
+                return
+        else:
+            slot.failure = slot.failure or "redirect_loop"
+            await route.abort("failed")
+            return
+        if url == request.url:
+            await route.fulfill(response=response)
+        else:
+            await route.fulfill(status=302, headers={"Location": url})
 
     async def render(self, url: str) -> RenderResult:
         """Render `url` and return its HTML with same-origin frames inlined, or the failure."""
@@ -286,14 +335,15 @@ class BrowserPool:
         result = RenderResult(url=url, fetched_at=datetime.now(UTC).isoformat(timespec="seconds"))
         try:
             context = await self._context_for(slot)
-            page = await context.new_page()
-        except (BrowserUnavailable, PlaywrightError) as exc:
+            # Bounded: a browser killed while it opens the page never answers.
+            page = await asyncio.wait_for(context.new_page(), CLOSE_S)
+        except (BrowserUnavailable, PlaywrightError, TimeoutError) as exc:
             # The browser died between pages or will not come back; the next render retries.
             await self._abandon_browser()
-            result.error = "crashed" if isinstance(exc, PlaywrightError) else "no_browser"
+            result.error = "no_browser" if isinstance(exc, BrowserUnavailable) else "crashed"
             return self._finish(result, started)
         slot.pages += 1
-        slot.page, slot.start_origin, slot.blocked = page, _origin(url), 0
+        slot.page, slot.start_origin, slot.blocked, slot.failure = page, _origin(url), 0, None
         page.set_default_timeout(self.page_timeout_s * 1000)
         crashed = False
 
@@ -314,6 +364,7 @@ class BrowserPool:
             slot.page = None
             await self._close_page(slot, page)
         if result.error:
+            result.error = slot.failure or result.error  # the guard's reason, not ERR_FAILED
             result.html = None
         return self._finish(result, started)
 
@@ -374,6 +425,22 @@ class _Traffic:
             await asyncio.sleep(0.05)
 
 
+def _abort_code(message: str) -> str:
+    """The network error Chromium should see for a failed route.fetch, so the page error keeps
+    its meaning (refused, DNS, timeout)."""
+    for marker, code in (
+        ("ECONNREFUSED", "connectionrefused"),
+        ("ENOTFOUND", "namenotresolved"),
+        ("EAI_AGAIN", "namenotresolved"),
+        ("Timeout", "timedout"),
+        ("timed out", "timedout"),
+        ("ETIMEDOUT", "timedout"),
+    ):
+        if marker in message:
+            return code
+    return "failed"
+
+
 def _error_code(message: str) -> str:
     """A short code for a Playwright error: net::ERR_… codes as the fetcher names them."""
     for net_error, code in _NET_ERRORS.items():
@@ -404,6 +471,7 @@ RENDER_FAILED = {
     "waf_challenge": "被防火墙(WAF)拦截",
     "too_large": "页面过大",
     "bad_url": "栏目地址无效",
+    BLOCKED: "安全策略拒绝访问内网或保留地址",
 }
 NO_LIST_REASON = "浏览器渲染后仍未找到栏目列表 (no_list)"
 

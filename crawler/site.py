@@ -32,6 +32,7 @@ from crawler.model import (
     Message,
     PageFacts,
 )
+from crawler.netguard import BLOCKED
 from crawler.security import Lexicon, default_lexicon, scan_page
 from crawler.service import read_guide
 
@@ -42,6 +43,7 @@ UNREADABLE = {
     "dns": "域名无法解析",
     "too_large": "页面过大",
     "redirect_loop": "重定向次数过多",
+    BLOCKED: "安全策略拒绝访问内网或保留地址",
 }
 MAX_ENTRY_NAME = 10  # a 留言/办事 entry is a short link name, not an article title
 MAX_ENTRY_LINKS = 20

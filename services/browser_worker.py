@@ -14,6 +14,7 @@ import msgspec
 from nats.aio.msg import Msg
 
 from crawler.model import ColumnFacts, FetchResult
+from crawler.netguard import NetPolicy
 from crawler.render import BrowserPool, BrowserUnavailable, render_column
 from services import deadletter, metrics
 from services.bus import SUBJECT_COLUMN, Bus, consume
@@ -89,6 +90,7 @@ async def run(bus: Bus, config: Config, stop: asyncio.Event) -> None:
                     user_agent=config.crawl.user_agent,
                     on_render=_count_page,
                     gate=gate,
+                    policy=NetPolicy(crawl.allow_networks),
                 )
             )
         except BrowserUnavailable as exc:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
+import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,10 +21,11 @@ from services.cli import UsageError, print_json, until_signalled
 from services.config import Config, for_loopback_farm
 from services.crawl_worker import lexicon_from
 from services.log import log
-from services.registry import check_registry
+from services.registry import check_registry, url_warnings
 from services.runtime import Runtime
-from services.scheduler import follow_verdicts, quarter_of, start_sweep
+from services.scheduler import quarter_of, start_sweep
 from services.schema import Site, SiteVerdict
+from services.verdict_spool import VerdictSpool, for_report, spool_verdicts
 
 SWEEP_BASE_TIMEOUT_S = 300.0
 SWEEP_TIMEOUT_PER_SITE_S = 3.0
@@ -105,6 +108,25 @@ def timed_out(site: Site, sweep_id: str, at: date, quarter: str) -> SiteVerdict:
 async def run_sweep(
     config: Config, sites: list[Site], at: date, quarter: str, timeout: float | None
 ) -> tuple[str, list[SiteVerdict]]:
+    """A sweep with its verdicts in memory, for a province-sized run (demo, tests)."""
+    with tempfile.TemporaryDirectory(prefix="govsweep-") as tmp:
+        spool = VerdictSpool(Path(tmp) / "verdicts.spool")
+        sweep_id = await run_sweep_to(config, sites, at, quarter, timeout, spool)
+        verdicts = list(spool)
+        spool.close()
+    return sweep_id, verdicts
+
+
+async def run_sweep_to(
+    config: Config,
+    sites: list[Site],
+    at: date,
+    quarter: str,
+    timeout: float | None,
+    spool: VerdictSpool,
+) -> str:
+    """Run a sweep, its verdicts streamed into `spool` (one per site: a site without a verdict
+    when the time is up is 未能检测)."""
     # Bad rule or lexicon files stop the sweep here, with their faults, before anything is published.
     rules_from(config)
     lexicon_from(config)
@@ -114,24 +136,34 @@ async def run_sweep(
             rt.start_roles(rt.embedded_roles())
         assert rt.bus is not None
         sweep_id = await start_sweep(rt.bus, sites, at, quarter)
-        verdicts = await follow_verdicts(rt.bus, sweep_id, len(sites), timeout, Progress())
+        await spool_verdicts(rt.bus, sweep_id, len(sites), timeout, spool, Progress())
     # The roles have stopped: the sweep's final figures, whatever the aggregator got to.
-    metrics.set_sweep(sweep_id, len(sites), len(verdicts))
-    judged = {v.site.site_id for v in verdicts}
-    verdicts += [timed_out(s, sweep_id, at, quarter) for s in sites if s.site_id not in judged]
-    return sweep_id, sorted(verdicts, key=lambda v: v.site.site_id)
+    metrics.set_sweep(sweep_id, len(sites), len(spool))
+    for site in sites:
+        if site.site_id not in spool:
+            spool.add_verdict(timed_out(site, sweep_id, at, quarter))
+    return sweep_id
 
 
 def write_reports(
-    out: Path, at: date, quarter: str, verdicts: list[SiteVerdict], issuer: str = ""
+    out: Path,
+    at: date,
+    quarter: str,
+    verdicts: list[SiteVerdict] | VerdictSpool,
+    issuer: str = "",
 ) -> str:
+    """report.md, the CSV attachments and verdicts.jsonl. `verdicts`: one per site (a sweep's);
+    read twice, one verdict at a time, so a spool of a national sweep is never all in memory."""
     out.mkdir(parents=True, exist_ok=True)
-    title = report.default_title(quarter, report.scope_name(verdicts), issuer)
-    document = report.build_report(title, at.isoformat(), quarter, verdicts, issuer=issuer)
+    slim = [for_report(v) for v in verdicts]
+    title = report.default_title(quarter, report.scope_name(slim), issuer)
+    document = report.build_report(title, at.isoformat(), quarter, slim, issuer=issuer)
     markdown = report.markdown_of(document)
     (out / "report.md").write_text(markdown, encoding="utf-8")
-    report.write_csv(out, verdicts)
-    report.write_verdicts_jsonl(out / "verdicts.jsonl", verdicts)
+    report.write_csv(out, slim)
+    with (out / "verdicts.jsonl").open("wb") as handle:
+        for verdict in verdicts:
+            handle.write(msgspec.json.encode(report.verdict_record(verdict)) + b"\n")
     return markdown
 
 
@@ -146,9 +178,14 @@ async def sweep(
     sites = load_sites(registry)
     at = at or date.today()
     quarter = quarter or quarter_of(at)
-    sweep_id, verdicts = await run_sweep(config, sites, at, quarter, timeout)
-    out = out or Path(config.state_dir) / "reports" / sweep_id
-    print(write_reports(out, at, quarter, verdicts, config.report.issuer))
+    spool = VerdictSpool(Path(config.state_dir) / "spool" / f"{os.getpid()}.jsonl")
+    try:
+        sweep_id = await run_sweep_to(config, sites, at, quarter, timeout, spool)
+        out = out or Path(config.state_dir) / "reports" / sweep_id
+        print(write_reports(out, at, quarter, spool, config.report.issuer))
+    finally:
+        spool.close()
+        spool.path.unlink(missing_ok=True)
     print(f"报告已写入 {out}", file=sys.stderr)
     return 0
 
@@ -198,7 +235,10 @@ def registry_check(path: Path) -> int:
     sites, errors = check_registry(path)
     for error in errors:
         print(str(error), file=sys.stderr)
-    print(f"{path}: {len(sites)} valid site(s), {len(errors)} error(s)")
+    warnings = url_warnings(path, sites)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"{path}: {len(sites)} valid site(s), {len(errors)} error(s), {len(warnings)} warning(s)")
     return 1 if errors else 0
 
 

@@ -6,6 +6,7 @@ GOVSWEEP_STATE_DIR, GOVSWEEP_CRAWL_PER_HOST_CONCURRENCY.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -33,6 +34,9 @@ class CrawlConfig(msgspec.Struct, forbid_unknown_fields=True):
     lexicon: str = ""  # 严重表述错误 lexicon file; empty = the packaged example lexicon
     workers: int = 128  # concurrent jobs per crawler process (the per-host gates bound real load)
     user_agent: str = "govsweep/0.1 (+政府网站检查)"
+    # SSRF guard: networks the crawler, link checker and browser may reach although not public
+    # (loopback, private, link-local, CGNAT, ...); CIDR strings, e.g. ["127.0.0.0/8"] for the farm.
+    allow_networks: list[str] = []
 
 
 class BrowserConfig(msgspec.Struct, forbid_unknown_fields=True):
@@ -142,14 +146,25 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     try:
         # strict=False lets env strings convert to ints/floats.
-        return msgspec.convert(_apply_env(raw, env), Config, strict=False)
+        config = msgspec.convert(_apply_env(raw, env), Config, strict=False)
     except msgspec.ValidationError as exc:
         raise ConfigError(f"{source}: invalid config: {exc}") from None
+    for network in config.crawl.allow_networks:
+        try:
+            ipaddress.ip_network(network.strip(), strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"{source}: crawl.allow_networks: {network!r} is not an IP network (e.g. 127.0.0.0/8)"
+            ) from None
+    return config
 
 
 # The simulated province is our own server on loopback: generous per-host limits and quick link
-# re-checks keep demo and test sweeps short without changing what is measured.
+# re-checks keep demo and test sweeps short without changing what is measured; loopback is
+# allow-listed explicitly (the SSRF guard refuses it otherwise).
+LOOPBACK = "127.0.0.0/8"
 LOOPBACK_FARM_ENV = {
+    "GOVSWEEP_CRAWL_ALLOW_NETWORKS": LOOPBACK,
     "GOVSWEEP_CRAWL_PER_HOST_RATE": "50",
     "GOVSWEEP_CRAWL_PER_HOST_CONCURRENCY": "4",
     "GOVSWEEP_LINKS_RECHECK_AFTER_S": "2",
@@ -159,6 +174,8 @@ LOOPBACK_FARM_ENV = {
 
 def for_loopback_farm(config: Config) -> Config:
     """`config` with the LOOPBACK_FARM_ENV settings (for the demo and the tests)."""
-    crawl = msgspec.structs.replace(config.crawl, per_host_rate=50.0, per_host_concurrency=4)
+    crawl = msgspec.structs.replace(
+        config.crawl, per_host_rate=50.0, per_host_concurrency=4, allow_networks=[LOOPBACK]
+    )
     links = msgspec.structs.replace(config.links, recheck_after_s=2.0, timeout_s=3.0)
     return msgspec.structs.replace(config, crawl=crawl, links=links)

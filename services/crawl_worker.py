@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
+import aiohttp
 import msgspec
 from nats.aio.msg import Msg
 from nats.js.errors import NotFoundError
@@ -13,6 +14,7 @@ from nats.js.kv import KeyValue
 from crawler.fetch import Fetcher
 from crawler.links import LinkChecker, LinkProber, Prober
 from crawler.model import ColumnFacts
+from crawler.netguard import NetPolicy, open_session
 from crawler.politeness import Gate, Politeness
 from crawler.security import Lexicon, LexiconError, load_lexicon
 from crawler.site import read_column, read_home
@@ -35,9 +37,11 @@ from services.recheck import recheck_job, remember_sites
 from services.schema import ColumnJob, ColumnResult, HomeResult, SiteJob
 
 
-def make_fetcher(config: Config, gate: Gate | None = None) -> Fetcher:
+def make_fetcher(
+    config: Config, gate: Gate | None = None, session: aiohttp.ClientSession | None = None
+) -> Fetcher:
     """`gate`: the per-host limits shared by every process (HostLimits); a process on its own
-    (govsweep extract) gets a Politeness."""
+    (govsweep extract) gets a Politeness. `session`: the process's shared session, if any."""
     crawl = config.crawl
     return Fetcher(
         gate or Politeness(crawl.per_host_concurrency, crawl.per_host_rate),
@@ -46,6 +50,8 @@ def make_fetcher(config: Config, gate: Gate | None = None) -> Fetcher:
         max_redirects=crawl.max_redirects,
         user_agent=crawl.user_agent,
         on_fetch=metrics.record_fetch,
+        session=session,
+        policy=NetPolicy(crawl.allow_networks),
     )
 
 
@@ -222,8 +228,12 @@ async def run(bus: Bus, config: Config, stop: asyncio.Event) -> None:
     crawl = config.crawl
     limits = await HostLimits.open(bus.js, crawl.per_host_concurrency, crawl.per_host_rate)
     link_bucket = await KvLinkCache.bucket(bus.js)
-    prober = LinkProber(limits, config.links.timeout_s, crawl.max_redirects, crawl.user_agent)
-    async with make_fetcher(config, limits) as fetcher, prober:
+    # One session (one connection pool, one DNS cache) for the pages and the link checks.
+    async with open_session(NetPolicy(crawl.allow_networks), crawl.user_agent) as session:
+        fetcher = make_fetcher(config, limits, session)
+        prober = LinkProber(
+            limits, config.links.timeout_s, crawl.max_redirects, crawl.user_agent, session=session
+        )
         worker = CrawlWorker(bus, config, fetcher, metrics.CountedProber(prober), link_bucket)
         site_slots = max(1, config.crawl.workers // 4)
         handlers = [

@@ -29,6 +29,7 @@ from checkers.availability import CHINA, baseline_limits, check_availability, ti
 from checkers.rules import AvailabilityRules, load_rules
 from crawler.fetch import Fetcher
 from crawler.model import Probe
+from crawler.netguard import BLOCKED, NetPolicy
 from crawler.politeness import Politeness
 from services import metrics
 from services.bus import RESULTS_STREAM, Bus
@@ -155,6 +156,8 @@ class Monitor:
             outcome = "ok"
         elif result.error == "waf_challenge":
             outcome = "waf"
+        elif (result.error or "").startswith(BLOCKED):
+            outcome = "blocked"  # refused by the SSRF guard: not measured, never a failure
         else:
             outcome = "failed"
         return Probe(
@@ -249,6 +252,7 @@ def make_probe_fetcher(config: Config) -> Fetcher:
         max_bytes=config.crawl.max_page_bytes,
         max_redirects=config.crawl.max_redirects,
         user_agent=config.crawl.user_agent,
+        policy=NetPolicy(config.crawl.allow_networks),
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import ipaddress
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 
 import openpyxl
 
+from crawler.netguard import address_kind
 from services.regions import NATIONAL_CODE, is_plausible_code
 from services.schema import Site
 
@@ -294,6 +296,35 @@ def _url_problem(url: str) -> str | None:
         return f"'{url}' is not an http:// or https:// address"
     if not host or any(c.isspace() for c in host):
         return f"'{url}' has no valid host name"
+    return None
+
+
+INTERNAL_SUFFIXES = (".localhost", ".local", ".internal", ".intranet", ".lan", ".home.arpa")
+
+
+def url_warnings(path: Path, sites: list[Site]) -> list[str]:
+    """One line per site whose URL points inside a network or carries credentials: the SSRF
+    guard would refuse it (unless allow-listed), and credentials would be sent and reported.
+    Host names are not resolved here (the check stays offline); the crawler checks addresses."""
+    warnings = []
+    for site in sites:
+        reason = _url_warning(site.url)
+        if reason:
+            warnings.append(f"{path}: site {site.site_id}: url '{site.url}': {reason}")
+    return warnings
+
+
+def _url_warning(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.username is not None or parts.password is not None:
+        return "carries credentials (user:password@): remove them"
+    host = (parts.hostname or "").rstrip(".").lower()
+    try:
+        kind = address_kind(ipaddress.ip_address(host))
+    except ValueError:
+        kind = "internal" if host == "localhost" or host.endswith(INTERNAL_SUFFIXES) else None
+    if kind:
+        return f"{kind} address, not a public site: the crawler refuses it unless allow-listed"
     return None
 
 

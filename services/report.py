@@ -20,6 +20,7 @@ from pathlib import Path
 import msgspec
 
 from checkers.model import FAIL, PASS, UNMEASURED
+from services.cells import csv_cell, markdown_text
 from services.regions import NATIONAL_CODE, city_of, name_of, province_of
 from services.schema import Site, SiteVerdict
 
@@ -557,9 +558,10 @@ def tables(report: Report) -> list[Table]:
 def markdown_of(report: Report) -> str:
     """The 通报 as Markdown: 总体情况, 复查整改情况, 附件1, 附件2 and the 未能检测 list."""
     attachments = tables(report)
-    lines = [f"# {report.title}", "", meta_line(report), ""]
-    lines += ["## 一、总体情况", "", report.summary, ""]
-    lines += ["## 二、复查整改情况", "", report.recheck_summary, ""]
+    md = markdown_text  # region and site names are outside text: never raw HTML or links
+    lines = [f"# {md(report.title)}", "", md(meta_line(report)), ""]
+    lines += ["## 一、总体情况", "", md(report.summary), ""]
+    lines += ["## 二、复查整改情况", "", md(report.recheck_summary), ""]
     recheck = next((t for t in attachments if t.name == "复查情况"), None)
     if recheck:
         lines += [*_table(recheck.header, recheck.rows), ""]
@@ -590,7 +592,7 @@ def render_markdown(
 
 def _table(header: list[str], rows: list[list[object]]) -> list[str]:
     def cell(value: object) -> str:
-        return " ".join(str(value).split()).replace("|", "\\|")
+        return markdown_text(" ".join(str(value).split())).replace("|", "\\|")
 
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
@@ -623,7 +625,7 @@ def _write_csv_tables(directory: Path, attachments: list[Table]) -> list[Path]:
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(table.header)
-            writer.writerows(table.rows)
+            writer.writerows([csv_cell(v) for v in row] for row in table.rows)
         paths.append(path)
     return paths
 
@@ -634,25 +636,29 @@ def write_verdicts_jsonl(path: Path, verdicts: list[SiteVerdict], *, level: str 
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
         for v in latest_per_site(verdicts):
-            record = {
-                "site_id": v.site.site_id,
-                "name": v.site.name,
-                "region": region_of(v.site, level)[1],
-                "region_code": v.site.region_code,
-                "verdict": v.verdict.verdict,
-                "findings": [
-                    {
-                        "indicator": f.indicator,
-                        "level": f.level,
-                        "holds": f.holds,
-                        "message": f.message,
-                        "evidence": msgspec.to_builtins(f.evidence),
-                    }
-                    for f in v.verdict.findings
-                ],
-                "unmeasured": list(v.verdict.unmeasured),
-                "sweep_id": v.sweep_id,
-                "at": v.at,
-                "links": msgspec.to_builtins(v.links) if v.links else None,
+            handle.write(msgspec.json.encode(verdict_record(v, level)) + b"\n")
+
+
+def verdict_record(v: SiteVerdict, level: str = "city") -> dict:
+    """One line of verdicts.jsonl."""
+    return {
+        "site_id": v.site.site_id,
+        "name": v.site.name,
+        "region": region_of(v.site, level)[1],
+        "region_code": v.site.region_code,
+        "verdict": v.verdict.verdict,
+        "findings": [
+            {
+                "indicator": f.indicator,
+                "level": f.level,
+                "holds": f.holds,
+                "message": f.message,
+                "evidence": msgspec.to_builtins(f.evidence),
             }
-            handle.write(msgspec.json.encode(record) + b"\n")
+            for f in v.verdict.findings
+        ],
+        "unmeasured": list(v.verdict.unmeasured),
+        "sweep_id": v.sweep_id,
+        "at": v.at,
+        "links": msgspec.to_builtins(v.links) if v.links else None,
+    }

@@ -28,6 +28,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from PIL import Image, ImageDraw, ImageFont
 
+from services.cells import is_formula_like, percent_value
 from services.report import NO_RATE, TOTAL, Report, Table, meta_line, signature, tables
 
 ACCENT = "#b22222"  # the red of a 通报's title rule
@@ -108,6 +109,9 @@ def write_xlsx(report: Report, path: Path) -> Path:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         overview.row_dimensions[row + 1].height = 18 * (1 + _display_width(text) // 100)
     overview.column_dimensions["A"].width = 100
+    for cell in (overview["A1"], overview["A5"], overview["A8"]):
+        if is_formula_like(cell.value):
+            cell.data_type, cell.quotePrefix = "s", True
 
     thin = Side(style="thin", color="808080")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
@@ -126,10 +130,15 @@ def write_xlsx(report: Report, path: Path) -> Path:
         for r, values in enumerate(table.rows, start=3):
             for col, value in enumerate(values, start=1):
                 cell = sheet.cell(r, col, value)
+                if is_formula_like(value):
+                    # Outside text stays text: openpyxl would store "=..." as a live formula.
+                    cell.data_type, cell.quotePrefix = "s", True
+                elif (percent := percent_value(value)) is not None:
+                    cell.value, cell.number_format = percent  # 合格率 as a number, shown as %
                 cell.border = border
                 wide = isinstance(value, str) and _display_width(value) > XLSX_MAX_WIDTH
                 cell.alignment = Alignment(
-                    horizontal="left" if isinstance(value, str) else "center",
+                    horizontal="left" if isinstance(cell.value, str) else "center",
                     vertical="center",
                     wrap_text=wide,
                 )

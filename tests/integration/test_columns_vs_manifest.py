@@ -12,12 +12,16 @@ from pathlib import Path
 import pytest
 
 from crawler.fetch import Fetcher
+from crawler.netguard import NetPolicy
 from crawler.politeness import Politeness
 from crawler.render import BrowserPool, render_column
 from crawler.site import read_column, read_home
+from services.config import LOOPBACK
 from services.farm.province import generate_province
 from services.farm.server import FarmServer
 from tests.conftest import AT
+
+FARM = NetPolicy([LOOPBACK])  # the farm is on loopback, which the SSRF guard refuses by default
 
 pytestmark = pytest.mark.integration
 
@@ -33,8 +37,10 @@ async def test_every_column_found_and_dated_as_the_manifest_says() -> None:
     async with FarmServer(province):
         manifest = province.manifest()
         async with (
-            Fetcher(Politeness(4, 50), timeout_s=15) as fetcher,
-            BrowserPool(executable=str(CHROMIUM), contexts=2, page_timeout_s=20) as pool,
+            Fetcher(Politeness(4, 50), timeout_s=15, policy=FARM) as fetcher,
+            BrowserPool(
+                executable=str(CHROMIUM), contexts=2, page_timeout_s=20, policy=FARM
+            ) as pool,
         ):
             for site in manifest["sites"]:
                 if site["availability"]["home"] != "up" or site["hostile"]:

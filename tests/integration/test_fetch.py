@@ -11,7 +11,11 @@ import pytest
 from aiohttp import web
 
 from crawler.fetch import Fetcher
+from crawler.netguard import NetPolicy
 from crawler.politeness import Politeness
+from services.config import LOOPBACK
+
+FARM = NetPolicy([LOOPBACK])  # the farm is on loopback, which the SSRF guard refuses by default
 
 pytestmark = pytest.mark.integration
 
@@ -102,7 +106,9 @@ async def server(hits: dict[str, int]):
 
 
 def fetcher(**kw) -> Fetcher:
-    return Fetcher(Politeness(2, 10), timeout_s=kw.pop("timeout_s", 2), max_bytes=1_000_000, **kw)
+    return Fetcher(
+        Politeness(2, 10), timeout_s=kw.pop("timeout_s", 2), max_bytes=1_000_000, policy=FARM, **kw
+    )
 
 
 async def test_outcomes_are_told_apart(server: str) -> None:

@@ -30,12 +30,16 @@ from crawler.links import (
     summarize_links,
 )
 from crawler.model import ColumnFacts, ColumnRef, HomeFacts, LinkStatus
+from crawler.netguard import NetPolicy
 from crawler.politeness import Politeness
 from services.bus import Bus, EmbeddedServer
+from services.config import LOOPBACK
 from services.farm.province import generate_province
 from services.farm.server import FarmServer
 from services.link_cache import KvLinkCache, LinkEntry
 from tests.conftest import AT
+
+FARM = NetPolicy([LOOPBACK])  # the farm is on loopback, which the SSRF guard refuses by default
 
 pytestmark = pytest.mark.integration
 
@@ -74,7 +78,7 @@ class Worker:
     """One crawler's link checking: its own politeness and prober, the sweep's shared cache."""
 
     def __init__(self, cache: KvLinkCache) -> None:
-        self.prober = LinkProber(Politeness(8, 400.0), timeout_s=LINK_TIMEOUT_S)
+        self.prober = LinkProber(Politeness(8, 400.0), timeout_s=LINK_TIMEOUT_S, policy=FARM)
         self.checker = LinkChecker(self.prober, cache, recheck_after_s=RECHECK_S, concurrency=64)
 
 
@@ -92,7 +96,7 @@ async def test_province_links_match_the_manifest(bus: Bus) -> None:
     column_worker = Worker(KvLinkCache(kv, "sweep1", wait_s=30))
     async with (
         FarmServer(province),
-        Fetcher(Politeness(8, 400.0), timeout_s=15) as fetcher,
+        Fetcher(Politeness(8, 400.0), timeout_s=15, policy=FARM) as fetcher,
         home_worker.prober,
         column_worker.prober,
     ):

@@ -14,9 +14,10 @@ from nats.js.errors import NotFoundError
 
 from checkers.availability import baseline_limits, check_availability, time_point
 from crawler.fetch import Fetcher
+from crawler.netguard import NetPolicy
 from crawler.politeness import Politeness
 from services.bus import RESULTS_STREAM, Bus, EmbeddedServer
-from services.config import Config
+from services.config import LOOPBACK, Config
 from services.monitor import (
     SUBJECT_ALERT,
     Monitor,
@@ -27,6 +28,8 @@ from services.monitor import (
 )
 from services.schema import AvailabilityAlert, Site
 from tests.conftest import AT
+
+FARM = NetPolicy([LOOPBACK])  # the farm is on loopback, which the SSRF guard refuses by default
 
 pytestmark = pytest.mark.integration
 
@@ -107,7 +110,7 @@ def site(number: int, name: str, base: str) -> Site:
 async def probe_week(
     bus: Bus, targets: list[Site], start, schedule: Schedule, concurrency: int = 16
 ) -> int:
-    fetcher = Fetcher(Politeness(concurrency=8, rate=100_000), timeout_s=15.0)
+    fetcher = Fetcher(Politeness(concurrency=8, rate=100_000), timeout_s=15.0, policy=FARM)
     async with fetcher:
         clock = SimClock(start)
         monitor = Monitor(bus, targets, fetcher, schedule, clock, concurrency=concurrency)
@@ -161,7 +164,11 @@ async def test_a_hundred_probes_is_unmeasured_and_a_second_monitor_adds_none(
 async def test_run_monitor_probes_every_site_on_the_configured_schedule(bus: Bus, sites) -> None:
     state, base = sites
     config = msgspec.convert(
-        {"availability": {"probes_per_day": 24}, "crawl": {"per_host_rate": 1000}}, Config
+        {
+            "availability": {"probes_per_day": 24},
+            "crawl": {"per_host_rate": 1000, "allow_networks": [LOOPBACK]},
+        },
+        Config,
     )
     targets = [site(1, "zero", base), site(2, "down", base)]
     clock = SimClock(UNTIL - timedelta(days=1))
@@ -191,3 +198,14 @@ async def test_the_monitor_alerts_when_a_line_is_crossed(bus: Bus, sites) -> Non
         )
         # Raised by the probe that completed the week's sample of 140, not before.
         assert datetime.fromisoformat(alert.at) >= UNTIL - Schedule(20, WEEK_START).slot
+
+
+async def test_a_probe_the_ssrf_guard_refuses_is_blocked_never_failed(bus: Bus, sites) -> None:
+    state, base = sites
+    target = site(3, "down", base)  # would fail if requested; the guard refuses loopback first
+    before = state.requests.get("down", 0)
+    async with Fetcher(Politeness(concurrency=1, rate=100_000), timeout_s=15.0) as fetcher:
+        monitor = Monitor(bus, [target], fetcher, Schedule(PER_DAY, WEEK_START), SimClock(UNTIL))
+        probe = await monitor.probe(target, UNTIL)
+    assert probe.outcome == "blocked" and (probe.error or "").startswith("blocked_by_policy")
+    assert state.requests.get("down", 0) == before  # the site never saw a request

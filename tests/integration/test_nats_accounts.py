@@ -17,8 +17,9 @@ from services.farm.province import generate_province
 from services.farm.server import FarmServer
 from services.registry import load_registry
 from services.runtime import Runtime
-from services.scheduler import follow_verdicts, quarter_of, start_sweep
+from services.scheduler import quarter_of, start_sweep
 from services.schema import Site, SiteVerdict
+from services.verdict_spool import VerdictSpool, spool_verdicts
 from tests.conftest import AT
 
 pytestmark = pytest.mark.integration
@@ -50,7 +51,10 @@ async def deployment(
         assert rt.bus is not None
         rt.start_roles(rt.embedded_roles())
         sweep_id = await start_sweep(rt.bus, sites, AT, quarter_of(AT))
-        verdicts = await follow_verdicts(rt.bus, sweep_id, len(sites), 300)
+        spool = VerdictSpool(state / "verdicts.spool")
+        await spool_verdicts(rt.bus, sweep_id, len(sites), 300, spool)
+        verdicts = list(spool)
+        spool.close()
         info = await rt.bus.js.stream_info(
             RESULTS_STREAM, subjects_filter="govsweep.results.verdict.>"
         )

@@ -34,10 +34,14 @@ ROOT = Path(__file__).resolve().parents[2]
 WORKER = """
 import asyncio, sys
 from crawler.fetch import Fetcher
+from crawler.netguard import NetPolicy
 from crawler.links import LinkProber
 from crawler.politeness import Politeness
 from services.bus import Bus
+from services.config import LOOPBACK
 from services.host_limits import HostLimits
+
+FARM = NetPolicy([LOOPBACK])  # the farm is on loopback, which the SSRF guard refuses by default
 
 async def main(base, nats_url, mode, n, concurrency, rate):
     n, concurrency, rate = int(n), int(concurrency), float(rate)
@@ -46,7 +50,8 @@ async def main(base, nats_url, mode, n, concurrency, rate):
         gate = await HostLimits.open(bus.js, concurrency=concurrency, rate=rate)
     else:
         gate = Politeness(concurrency, rate)
-    async with Fetcher(gate, timeout_s=10) as pages, LinkProber(gate, timeout_s=10) as links:
+    pages, links = Fetcher(gate, 10, policy=FARM), LinkProber(gate, 10, policy=FARM)
+    async with pages, links:
         print("ready", flush=True)
         await asyncio.sleep(float(sys.stdin.readline()) - __import__("time").time())
         results = await asyncio.gather(

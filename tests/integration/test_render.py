@@ -15,6 +15,7 @@ from aiohttp import web
 
 from crawler.extract import extract_page
 from crawler.model import ColumnRef
+from crawler.netguard import NetPolicy
 from crawler.politeness import Politeness
 from crawler.render import (
     NO_LIST_REASON,
@@ -23,9 +24,11 @@ from crawler.render import (
     chromium_available,
     render_column,
 )
+from services.config import LOOPBACK
 from tests.conftest import AT
 
 CHROMIUM = "/usr/bin/chromium"
+FARM = NetPolicy([LOOPBACK])  # the farm is on loopback, which the SSRF guard refuses by default
 
 pytestmark = [
     pytest.mark.integration,
@@ -230,7 +233,7 @@ async def site():
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def pool():
-    async with BrowserPool(CHROMIUM, contexts=2, page_timeout_s=10) as shared:
+    async with BrowserPool(CHROMIUM, contexts=2, page_timeout_s=10, policy=FARM) as shared:
         yield shared
 
 
@@ -329,7 +332,7 @@ async def test_http_error_and_bad_url_are_unmeasured(site: Site, pool: BrowserPo
 
 
 async def test_endless_script_times_out_and_the_pool_goes_on(site: Site) -> None:
-    async with BrowserPool(CHROMIUM, contexts=2, page_timeout_s=3) as pool:
+    async with BrowserPool(CHROMIUM, contexts=2, page_timeout_s=3, policy=FARM) as pool:
         loop = asyncio.get_running_loop()
         started = loop.time()
         endless = asyncio.create_task(render_column(pool, column(site, "/endless/"), AT))
@@ -344,7 +347,7 @@ async def test_endless_script_times_out_and_the_pool_goes_on(site: Site) -> None
 
 
 async def test_contexts_are_recycled(site: Site) -> None:
-    async with BrowserPool(CHROMIUM, contexts=1, recycle_after=2) as pool:
+    async with BrowserPool(CHROMIUM, contexts=1, recycle_after=2, policy=FARM) as pool:
         results = [await pool.render(site.url + "/inline/") for _ in range(5)]
         assert [r.error for r in results] == [None] * 5
         assert pool.contexts_created == 3  # pages 1-2, 3-4, 5
@@ -374,7 +377,7 @@ def _browser_pids() -> list[int]:
 
 
 async def test_browser_crash_is_reported_and_the_browser_restarted(site: Site) -> None:
-    async with BrowserPool(CHROMIUM, contexts=1, page_timeout_s=10) as pool:
+    async with BrowserPool(CHROMIUM, contexts=1, page_timeout_s=10, policy=FARM) as pool:
         before = set(_browser_pids())
         assert before
         pending = asyncio.create_task(pool.render(site.url + "/endless/"))
@@ -417,7 +420,9 @@ class CountingGate(Politeness):
 async def test_every_browser_request_passes_the_host_gate(site: Site, form: str) -> None:
     """The browser's requests count against the same per-host limits as the HTTP crawlers."""
     gate = CountingGate()
-    async with BrowserPool(CHROMIUM, contexts=1, page_timeout_s=10, gate=gate) as gated:
+    async with BrowserPool(
+        CHROMIUM, contexts=1, page_timeout_s=10, gate=gate, policy=FARM
+    ) as gated:
         facts = await render_column(gated, column(site, f"/{form}/"), AT)
     assert facts.measured and facts.latest == NEWEST[form], facts.reason
     # The page itself and its data request (or frame) were each admitted for the site's origin.

@@ -12,8 +12,12 @@ from aiohttp import web
 
 from crawler.fetch import Fetcher
 from crawler.model import ColumnRef
+from crawler.netguard import NetPolicy
 from crawler.politeness import Politeness
 from crawler.site import read_column, read_home
+from services.config import LOOPBACK
+
+FARM = NetPolicy([LOOPBACK])  # the farm is on loopback, which the SSRF guard refuses by default
 
 T = date(2024, 6, 30)
 ELSEWHERE = "http://127.66.0.1"  # a host that is linked, never fetched
@@ -178,7 +182,7 @@ async def site() -> AsyncIterator[tuple[str, Counter[str]]]:
 
 @pytest.fixture
 async def fetcher() -> AsyncIterator[Fetcher]:
-    async with Fetcher(Politeness(4, 100.0), timeout_s=5) as fetcher:
+    async with Fetcher(Politeness(4, 100.0), timeout_s=5, policy=FARM) as fetcher:
         yield fetcher
 
 

@@ -113,3 +113,26 @@ def test_sweep_with_a_faulty_overlay_stops_before_publishing(tmp_path: Path) -> 
     assert f"govsweep: {overlay}: columns.blank" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists() and not (tmp_path / "nats").exists()
+
+
+def test_registry_check_warns_on_internal_and_credential_urls(tmp_path: Path) -> None:
+    registry = tmp_path / "sites.csv"
+    registry.write_text(
+        "网站标识码,网站名称,首页地址,地区/部门,网站类型\n"
+        "5200000001,贵州省人民政府,http://www.gz.test/,贵州省,门户\n"
+        "5200000002,元数据,http://169.254.169.254/latest/,贵州省,部门\n"
+        "5200000003,内网,http://10.0.0.1/,贵州省,部门\n"
+        "5200000004,带口令,http://user:secret@www.gz2.test/,贵州省,部门\n"
+        "5200000005,本机,http://localhost:8222/,贵州省,部门\n",
+        encoding="utf-8",
+    )
+    result = govsweep("registry", "check", str(registry))
+    assert result.returncode == 0, result.stderr  # warnings, not errors: the file is readable
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    flagged = {line.split("site ")[1].split(":")[0]: line for line in warnings}
+    assert set(flagged) == {"5200000002", "5200000003", "5200000004", "5200000005"}, warnings
+    assert "metadata address" in flagged["5200000002"]
+    assert "private address" in flagged["5200000003"]
+    assert "credentials" in flagged["5200000004"]
+    assert "internal address" in flagged["5200000005"]
+    assert "4 warning(s)" in result.stdout

@@ -276,3 +276,27 @@ def test_the_bulletin_is_issued_like_an_office_issues_it() -> None:
     # Without a configured office the 通报 is not signed.
     unsigned = markdown_of(build_report(title, "2024-03-15", "2024Q1", verdicts))
     assert office + "  \n" not in unsigned
+
+
+def test_formula_injection_names_are_inert_in_csv(tmp_path: Path) -> None:
+    """OWASP: a cell starting with = + - @ tab or CR gets a leading ' so Excel reads it as text."""
+    evil = ['=HYPERLINK("http://evil.test/","点击")', "+1", "-1+1", "@SUM(A1)", "\t=1", "\r=1"]
+    verdicts = [
+        verdict(site(f"520000{n:04d}", name), FAIL, (BLANK,)) for n, name in enumerate(evil, 1)
+    ]
+    paths = write_csv(tmp_path, verdicts)
+    with paths[1].open(encoding="utf-8-sig", newline="") as handle:
+        names = [row[3] for row in list(csv.reader(handle))[1:]]
+    assert sorted(names) == sorted("'" + name for name in evil)
+    assert not [n for n in names if n.startswith(("=", "+", "-", "@", "\t", "\r"))]
+
+
+def test_markdown_escapes_html_and_links() -> None:
+    names = ["<script>alert(1)</script>", "[点我](javascript:alert(1))"]
+    verdicts = [
+        verdict(site(f"520000{n:04d}", name), FAIL, (BLANK,)) for n, name in enumerate(names, 1)
+    ]
+    text = render_markdown("<b>通报</b>", "2020-03-06", "2020Q1", verdicts)
+    assert "<script>" not in text and "<b>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text and "&lt;b&gt;通报&lt;/b&gt;" in text
+    assert "[点我]" not in text and "\\[点我\\]" in text

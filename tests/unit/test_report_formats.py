@@ -60,8 +60,10 @@ def test_xlsx_has_a_sheet_per_attachment_with_headers_and_widths(tmp_path: Path)
         "合格率",
     ]
     rows = [[c.value for c in row] for row in summary.iter_rows(min_row=3)]
-    assert rows[-1] == ["合计", 416, 10, 0, "97.60%"]
-    assert ["铜仁市", 36, 2, 0, "94.44%"] in rows
+    # 合格率 is a number shown as a percentage, so it sorts and sums in a spreadsheet.
+    assert rows[-1] == ["合计", 416, 10, 0, pytest.approx(0.976)]
+    assert ["铜仁市", 36, 2, 0, pytest.approx(0.9444)] in rows
+    assert summary.cell(summary.max_row, 5).number_format == "0.00%"
     assert summary.freeze_panes == "A3"
     assert summary.column_dimensions["A"].width >= 14  # "黔西南自治州" is 12 columns wide
 
@@ -226,3 +228,30 @@ def test_findings_axis_ends_on_a_gridline_past_the_longest_bar(top: int, axis_en
     chart = report_formats.charts(report)[1]
     assert chart.maximum == axis_end and chart.ticks[-1] == (axis_end, str(axis_end))
     assert len(chart.ticks) <= 6 and max(bar.value for bar in chart.bars) == top
+
+
+EVIL = [
+    '=HYPERLINK("http://evil.test/","点击")',
+    "+1+2",
+    "-3+cmd|' /C calc'!A0",
+    "@SUM(1,1)",
+    "\t=1+1",
+    "\r=1+1",
+]
+
+
+def evil_report():
+    """A report whose site names (registry input) are formula-injection payloads."""
+    verdicts = [
+        verdict(f"520000{n:04d}", name, "空白栏目数超过5个") for n, name in enumerate(EVIL, 1)
+    ]
+    return build_report(TITLE, "2020-03-06", "2020Q1", verdicts)
+
+
+def test_formula_injection_names_are_inert_in_xlsx(tmp_path: Path) -> None:
+    path = report_formats.write_xlsx(evil_report(), tmp_path / "通报.xlsx")
+    book = load_workbook(path)
+    cells = [c for sheet in book for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    names = [row[3].value for row in book["附件2_问题网站名单"].iter_rows(min_row=3)]
+    assert sorted(names) == sorted(EVIL)  # the text itself is kept, as text
