@@ -20,9 +20,10 @@ from datetime import date
 from pathlib import Path
 
 from crawler.fetch import Fetcher
+from crawler.netguard import NetPolicy
 from crawler.platforms.read import ADAPTERS, PlatformPoliteness, read_account
 from services.bus import Bus, EmbeddedServer
-from services.config import Config, for_loopback_farm
+from services.config import LOOPBACK, Config, for_loopback_farm
 from services.farm.accounts import generate_accounts
 from services.farm.platforms import PlatformFarm
 from services.media_registry import load_accounts
@@ -60,7 +61,7 @@ async def polite_shared(n: int, platform: str = "weibo") -> None:
         try:
             gates = [await PlatformLimits.open(b.js, 1.0, 2, 4.0) for b in buses]
             async with PlatformFarm(specs) as farm:
-                fetchers = [Fetcher(g) for g in gates]  # type: ignore[arg-type]
+                fetchers = [Fetcher(g, policy=NetPolicy([LOOPBACK])) for g in gates]  # type: ignore[arg-type]
                 for f in fetchers:
                     await f.__aenter__()
                 started = time.monotonic()
@@ -86,7 +87,10 @@ async def polite_shared(n: int, platform: str = "weibo") -> None:
 
 async def polite(n: int, platform: str = "weibo") -> None:
     specs = [s for s in generate_accounts(n * 7, 2, AT) if s.platform == platform][:n]
-    async with PlatformFarm(specs) as farm, Fetcher(PlatformPoliteness(scale=1.0)) as fetcher:
+    async with (
+        PlatformFarm(specs) as farm,
+        Fetcher(PlatformPoliteness(scale=1.0), policy=NetPolicy([LOOPBACK])) as fetcher,
+    ):
         started = time.monotonic()
         await asyncio.gather(*(read_account(fetcher, platform, farm.url(s)) for s in specs))
         seconds = time.monotonic() - started

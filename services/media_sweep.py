@@ -25,6 +25,7 @@ from checkers.media import judge_account
 from checkers.media_rules import MediaRules, load_media_rules
 from checkers.model import UNMEASURED, Verdict
 from crawler.fetch import Fetcher
+from crawler.netguard import NetPolicy
 from crawler.platforms.base import AccountFacts
 from crawler.platforms.read import PlatformPoliteness, read_account
 from crawler.security import Lexicon
@@ -87,6 +88,7 @@ def account_fetcher(config: Config, shared: PlatformLimits | None = None) -> Fet
         timeout_s=config.crawl.timeout_s,
         max_bytes=config.crawl.max_page_bytes,
         max_redirects=config.crawl.max_redirects,
+        policy=NetPolicy(crawl.allow_networks),
     )
 
 

@@ -11,9 +11,10 @@ import pytest
 from checkers.media import judge_account
 from checkers.media_rules import load_media_rules
 from crawler.fetch import Fetcher
+from crawler.netguard import NetPolicy
 from crawler.platforms.read import PlatformPoliteness, read_account
 from crawler.security import default_lexicon
-from services.config import Config, for_loopback_farm
+from services.config import LOOPBACK, Config, for_loopback_farm
 from services.farm.accounts import accounts_manifest, generate_accounts
 from services.farm.platforms import PlatformFarm
 from services.farm.province import generate_province
@@ -55,7 +56,10 @@ async def test_adapters_read_every_platform_view(tmp_path: Path) -> None:
     specs = generate_accounts(ACCOUNTS, 3, AT)
     manifest = accounts_manifest(specs, AT)
     rules = load_media_rules()
-    async with PlatformFarm(specs) as farm, Fetcher(PlatformPoliteness(scale=20.0)) as fetcher:
+    async with (
+        PlatformFarm(specs) as farm,
+        Fetcher(PlatformPoliteness(scale=20.0), policy=NetPolicy([LOOPBACK])) as fetcher,
+    ):
         for spec in specs:
             facts = await read_account(fetcher, spec.platform, farm.url(spec))
             want = manifest["accounts"][spec.account_id]

@@ -22,8 +22,10 @@ from checkers.columns import read_columns
 from checkers.homepage import check_homepage
 from checkers.rules import load_rules
 from crawler.fetch import Fetcher
+from crawler.netguard import NetPolicy
 from crawler.politeness import Politeness
 from crawler.site import read_column, read_home
+from services.config import LOOPBACK
 from services.farm.oracle import home_not_updated, unmeasured_reason
 from services.farm.province import Province, generate_province
 from services.farm.server import FarmServer
@@ -105,7 +107,10 @@ async def sweep(province: Province, fetcher: Fetcher) -> dict[str, tuple[str, st
 @pytest.mark.parametrize(("sites", "seed"), PROVINCES)
 async def test_home_page_verdict_agrees_with_the_oracle(sites: int, seed: int) -> None:
     province = generate_province(sites, seed, AT)
-    async with FarmServer(province), Fetcher(Politeness(4, 50), timeout_s=15) as fetcher:
+    async with (
+        FarmServer(province),
+        Fetcher(Politeness(4, 50), timeout_s=15, policy=NetPolicy([LOOPBACK])) as fetcher,
+    ):
         outcomes = await sweep(province, fetcher)
     wrong = {name: pair for name, pair in outcomes.items() if pair[0] != pair[1]}
     assert not wrong, f"{len(wrong)} sites (oracle, checker): {sorted(wrong.items())[:10]}"

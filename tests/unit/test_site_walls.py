@@ -11,8 +11,10 @@ from aiohttp import web
 
 from crawler.fetch import Fetcher
 from crawler.model import ColumnRef
+from crawler.netguard import NetPolicy
 from crawler.politeness import Politeness
 from crawler.site import read_column, read_home
+from services.config import LOOPBACK
 
 T = date(2024, 6, 30)
 SHELL = (
@@ -60,7 +62,7 @@ async def origin() -> AsyncIterator[str]:
 
 @pytest.fixture
 async def fetcher() -> AsyncIterator[Fetcher]:
-    async with Fetcher(Politeness(4, 100.0), timeout_s=5) as fetcher:
+    async with Fetcher(Politeness(4, 100.0), timeout_s=5, policy=NetPolicy([LOOPBACK])) as fetcher:
         yield fetcher
 
 
