@@ -12,6 +12,9 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	# The simulated province (farm/) is a development tool kept out of the wheel: put the checkout
+	# on the venv's path so `govsweep demo` and `govsweep farm` find it.
+	$(PY) -c 'import pathlib, site; pathlib.Path(site.getsitepackages()[0], "govsweep-checkout.pth").write_text("$(CURDIR)\n")'
 	touch $(STAMP)
 
 # Debian's Chromium for the browser role (playwright's own browser download does not work here),

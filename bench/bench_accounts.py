@@ -22,14 +22,14 @@ from pathlib import Path
 from crawler.fetch import Fetcher
 from crawler.netguard import NetPolicy
 from crawler.platforms.read import ADAPTERS, PlatformPoliteness, read_account
-from services.bus import Bus, EmbeddedServer
+from farm.accounts import generate_accounts
+from farm.platforms import PlatformFarm
+from services.bus.jetstream import Bus, EmbeddedServer
+from services.bus.platform_limits import PlatformLimits
 from services.config import LOOPBACK, Config, for_loopback_farm
-from services.farm.accounts import generate_accounts
-from services.farm.platforms import PlatformFarm
 from services.media_registry import load_accounts
-from services.media_sweep import run_account_sweep
-from services.platform_limits import PlatformLimits
-from services.scheduler import quarter_of
+from services.roles.media_sweep import run_account_sweep
+from services.roles.scheduler import quarter_of
 
 AT = date(2024, 3, 20)
 

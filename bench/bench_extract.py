@@ -22,8 +22,8 @@ import aiohttp
 
 from crawler.encoding import decode_html
 from crawler.extract import extract_page
-from services.farm.province import generate_province
-from services.farm.server import FarmServer
+from farm.province import generate_province
+from farm.server import FarmServer
 
 AT = date(2024, 3, 20)
 ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")

@@ -7,7 +7,7 @@ A server process answers on 20 loopback ports (20 hosts; HEAD and GET, 200). Thi
 the same links, round after round, side by side:
   plain     — aiohttp HEAD per link, a semaphore of CONCURRENCY, nothing else;
   govsweep  — crawler.links.LinkChecker (per-host politeness gate, classes, per-sweep cache);
-  +shared   — the same with services.host_limits.HostLimits (per-host state in NATS KV).
+  +shared   — the same with services.bus.host_limits.HostLimits (per-host state in NATS KV).
 Links per second are printed per wall second and per CPU second of this process (one core: the
 event loop is single-threaded), the best round of each. Politeness limits are set high so that
 the checker's own cost is measured, not the waiting it is meant to do.
@@ -29,9 +29,9 @@ from aiohttp import web
 from crawler.links import LinkChecker, LinkProber, MemoryLinkCache
 from crawler.netguard import NetPolicy
 from crawler.politeness import Gate, Politeness
-from services.bus import Bus, EmbeddedServer
+from services.bus.host_limits import HostLimits
+from services.bus.jetstream import Bus, EmbeddedServer
 from services.config import LOOPBACK
-from services.host_limits import HostLimits
 
 HOSTS = 20
 CONCURRENCY = 64

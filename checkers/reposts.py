@@ -15,6 +15,8 @@ from difflib import SequenceMatcher
 
 import msgspec
 
+from crawler.model import Published
+
 ON_TIME = "按时转载"
 LATE = "逾期转载"
 MISSING = "未转载"
@@ -36,14 +38,6 @@ class ImportantItem(msgspec.Struct, frozen=True):
     source_url: str
     published: str  # YYYY-MM-DD
     deadline: str  # YYYY-MM-DD: reposted on or before this day is 按时
-
-
-class Published(msgspec.Struct, frozen=True):
-    """Something a unit published: a site's list item or an account's post."""
-
-    title: str
-    date: str | None
-    url: str = ""
 
 
 class RepostOutcome(msgspec.Struct, frozen=True):

@@ -206,3 +206,11 @@ class HomeFacts(msgspec.Struct, omit_defaults=True):
     services: list[EntryLink] = []  # 办事服务/政务服务 links on the home page
     candidates: list[Candidate] = []  # W-V1 candidates seen on the home page and site map
     links: list[LinkStatus] = []  # status of the links on the home page
+
+
+class Published(msgspec.Struct, frozen=True):
+    """Something a unit published: a site's list item or an account's post."""
+
+    title: str
+    date: str | None
+    url: str = ""

@@ -15,7 +15,7 @@ MAX_BACKOFF_S = 60.0
 
 class Gate(Protocol):
     """Per-host admission as fetchers, link probes and the browser use it: this module's
-    Politeness inside one process, or services.host_limits.HostLimits across every process."""
+    Politeness inside one process, or services.bus.host_limits.HostLimits across every process."""
 
     def slot(self, host: str) -> AbstractAsyncContextManager[None]: ...
 

@@ -172,7 +172,7 @@ class BrowserPool:
         self.user_agent = user_agent
         # Metrics hook: on_render(outcome, seconds), as Fetcher.on_fetch.
         self.on_render = on_render
-        # Per-host politeness shared with the HTTP crawlers (services.host_limits.HostLimits in a
+        # Per-host politeness shared with the HTTP crawlers (services.bus.host_limits.HostLimits in a
         # deployment): every request the page makes waits for a slot of its host.
         self.gate = gate
         # SSRF guard, as for the HTTP crawlers; default: public addresses only.

@@ -14,11 +14,10 @@ from datetime import date
 
 import msgspec
 
-from checkers.reposts import Published
 from crawler.encoding import decode_html
 from crawler.extract import extract_page
 from crawler.fetch import Fetcher
-from crawler.model import ColumnRef
+from crawler.model import ColumnRef, Published
 from crawler.platforms.links import linked_account
 
 REPOST_WORDS = ("转载", "要闻", "重要", "动态", "通知", "政策", "公告", "新闻")

@@ -11,18 +11,18 @@ import re
 from pathlib import Path
 
 from crawler.platforms.base import PLATFORM_ALIASES
-from services.media_schema import Account
-from services.regions import is_plausible_code
+from services.bus.media_schema import Account
 from services.registry import (
     OLE_MAGIC,
     ZIP_MAGIC,
     RegistryError,
     Rows,
-    _csv_rows,
-    _normalise_header,
-    _url_problem,
-    _xlsx_rows,
+    csv_rows,
+    normalise_header,
+    url_problem,
+    xlsx_rows,
 )
+from services.reporting.regions import is_plausible_code
 
 # Canonical column name first, then the other names the exports and bulletins use.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -62,14 +62,14 @@ def check_accounts(path: Path) -> tuple[list[Account], list[RegistryError], list
     except OSError as exc:
         return [], [RegistryError(name, 0, "", f"cannot read the file: {exc.strerror or exc}")], []
     if data.startswith(ZIP_MAGIC):
-        rows, errors = _xlsx_rows(path)
+        rows, errors = xlsx_rows(path)
     elif data.startswith(OLE_MAGIC):
         message = "old binary .xls format is not read: save it as .xlsx or CSV"
         return [], [RegistryError(name, 0, "", message)], []
     elif path.suffix.lower() == ".xlsx":
         return [], [RegistryError(name, 0, "", "not an XLSX file (no zip signature)")], []
     else:
-        rows, errors = _csv_rows(name, data)
+        rows, errors = csv_rows(name, data)
     if errors and not rows:
         return [], errors, []
     accounts, row_errors, warnings = _parse(name, rows)
@@ -79,7 +79,7 @@ def check_accounts(path: Path) -> tuple[list[Account], list[RegistryError], list
 
 def _header(rows: Rows) -> tuple[int, dict[str, int]] | None:
     for index, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        names = [_normalise_header(c) for c in cells]
+        names = [normalise_header(c) for c in cells]
         if not any(alias in names for alias in COLUMNS["account_id"] + COLUMNS["name"]):
             continue
         columns: dict[str, int] = {}
@@ -145,7 +145,7 @@ def _problems(
         problems.append(("platform", f"'{platform}' is not a known platform ({known})"))
     address = values["address"]
     if address.startswith(("http://", "https://")) or "://" in address:
-        problem = _url_problem(address)
+        problem = url_problem(address)
         if problem:
             problems.append(("address", problem))
     elif address and not re.fullmatch(r"[\w.\-=@]+", address):

@@ -72,7 +72,7 @@ POLL_EVERY_S = 5.0
 
 Handler = Callable[[Msg], Awaitable[None]]
 
-# Poison jobs parked on the dead-letter subject (services.bus), by consumer.
+# Poison jobs parked on the dead-letter subject (services.bus.jetstream), by consumer.
 DEAD_LETTERS = Counter(
     "govsweep_dead_letters_total", "Jobs dead-lettered after max deliveries", ["consumer"]
 )

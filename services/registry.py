@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 import openpyxl
 
 from crawler.netguard import address_kind
-from services.regions import NATIONAL_CODE, is_plausible_code
-from services.schema import Site
+from services.bus.schema import Site
+from services.reporting.regions import NATIONAL_CODE, is_plausible_code
 
 # Canonical column name first, then the other names provinces use for it.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -92,14 +92,14 @@ def check_registry(path: Path) -> tuple[list[Site], list[RegistryError]]:
         return [], [RegistryError(name, 0, "", f"cannot read the file: {exc.strerror or exc}")]
 
     if data.startswith(ZIP_MAGIC):
-        rows, errors = _xlsx_rows(path)
+        rows, errors = xlsx_rows(path)
     elif data.startswith(OLE_MAGIC):
         message = "old binary .xls format is not read: save it as .xlsx or CSV"
         return [], [RegistryError(name, 0, "", message)]
     elif path.suffix.lower() == ".xlsx":
         return [], [RegistryError(name, 0, "", "not an XLSX file (no zip signature)")]
     else:
-        rows, errors = _csv_rows(name, data)
+        rows, errors = csv_rows(name, data)
     if errors and not rows:
         return [], errors  # the file could not be read at all: nothing more to say about it
     sites, row_errors = _parse_rows(name, rows)
@@ -108,7 +108,7 @@ def check_registry(path: Path) -> tuple[list[Site], list[RegistryError]]:
     return sites, errors
 
 
-def _xlsx_rows(path: Path) -> tuple[Rows, list[RegistryError]]:
+def xlsx_rows(path: Path) -> tuple[Rows, list[RegistryError]]:
     """The first sheet's rows as text. Any damage to the file becomes one error."""
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -136,7 +136,7 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _csv_rows(name: str, data: bytes) -> tuple[Rows, list[RegistryError]]:
+def csv_rows(name: str, data: bytes) -> tuple[Rows, list[RegistryError]]:
     text, errors = _decode(name, data)
     if text is None:
         return [], errors
@@ -196,7 +196,7 @@ def _decodes(line: bytes, encoding: str) -> bool:
     return True
 
 
-def _normalise_header(text: str) -> str:
+def normalise_header(text: str) -> str:
     text = re.sub(r"\s+", "", text).lstrip("*＊")
     return text.replace("／", "/").replace("、", "/")
 
@@ -204,7 +204,7 @@ def _normalise_header(text: str) -> str:
 def _find_header(rows: Rows) -> tuple[int, dict[str, int]] | None:
     """The header row (index into rows) and the column index of each field it has."""
     for index, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        names = [_normalise_header(c) for c in cells]
+        names = [normalise_header(c) for c in cells]
         if not any(alias in names for alias in COLUMNS["site_id"]):
             continue
         columns: dict[str, int] = {}
@@ -263,7 +263,7 @@ def _row_problems(
         else:
             first_line_of[site_id] = line
     if values["url"]:
-        problem = _url_problem(values["url"])
+        problem = url_problem(values["url"])
         if problem:
             problems.append(("url", problem))
     kind = values["kind"]
@@ -285,7 +285,7 @@ def _site_id_problem(site_id: str) -> str | None:
     return None
 
 
-def _url_problem(url: str) -> str | None:
+def url_problem(url: str) -> str | None:
     try:
         parts = urlsplit(url)
         host = parts.hostname

@@ -15,10 +15,10 @@ from services.registry import (
     OLE_MAGIC,
     ZIP_MAGIC,
     RegistryError,
-    _csv_rows,
-    _normalise_header,
-    _url_problem,
-    _xlsx_rows,
+    csv_rows,
+    normalise_header,
+    url_problem,
+    xlsx_rows,
 )
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -63,7 +63,7 @@ def check_items(path: Path) -> tuple[list[ImportantItem], list[RegistryError]]:
         return [], [RegistryError(name, 0, "", f"cannot read the file: {exc.strerror or exc}")]
     if data.startswith(OLE_MAGIC):
         return [], [RegistryError(name, 0, "", "old binary .xls format: save it as .xlsx or CSV")]
-    rows, errors = _xlsx_rows(path) if data.startswith(ZIP_MAGIC) else _csv_rows(name, data)
+    rows, errors = xlsx_rows(path) if data.startswith(ZIP_MAGIC) else csv_rows(name, data)
     rows = [(line, cells) for line, cells in rows if any(c.strip() for c in cells)]
     if errors and not rows:
         return [], errors
@@ -71,13 +71,13 @@ def check_items(path: Path) -> tuple[list[ImportantItem], list[RegistryError]]:
         (
             i
             for i, (_, cells) in enumerate(rows[:10])
-            if any(_normalise_header(c) in COLUMNS["title"] for c in cells)
+            if any(normalise_header(c) in COLUMNS["title"] for c in cells)
         ),
         None,
     )
     if header_at is None:
         return [], errors + [RegistryError(name, 0, "", "no header row with 标题")]
-    names = [_normalise_header(c) for c in rows[header_at][1]]
+    names = [normalise_header(c) for c in rows[header_at][1]]
     columns = {
         f: next((names.index(a) for a in aliases if a in names), -1)
         for f, aliases in COLUMNS.items()
@@ -100,7 +100,7 @@ def check_items(path: Path) -> tuple[list[ImportantItem], list[RegistryError]]:
         published, deadline = days["published"], days["deadline"]
         if published and deadline and deadline < published:
             problems.append(("deadline", f"{deadline} is before the 发布日期 {published}"))
-        if values["source_url"] and (problem := _url_problem(values["source_url"])):
+        if values["source_url"] and (problem := url_problem(values["source_url"])):
             problems.append(("source_url", problem))
         errors += [RegistryError(name, line, labels[f], m) for f, m in problems]
         if not problems and published and deadline:

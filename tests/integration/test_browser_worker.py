@@ -13,10 +13,16 @@ from prometheus_client import REGISTRY
 
 from crawler.model import ColumnRef
 from crawler.render import chromium_available
-from services import browser_worker
-from services.bus import JOBS_STREAM, RESULTS_STREAM, SUBJECT_BROWSER_JOB, Bus, EmbeddedServer
+from services.bus.jetstream import (
+    JOBS_STREAM,
+    RESULTS_STREAM,
+    SUBJECT_BROWSER_JOB,
+    Bus,
+    EmbeddedServer,
+)
+from services.bus.schema import ColumnJob, ColumnResult
 from services.config import BrowserConfig, Config, for_loopback_farm
-from services.schema import ColumnJob, ColumnResult
+from services.roles import browser_worker
 from tests.conftest import AT
 
 pytestmark = pytest.mark.integration

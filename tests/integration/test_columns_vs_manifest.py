@@ -16,9 +16,9 @@ from crawler.netguard import NetPolicy
 from crawler.politeness import Politeness
 from crawler.render import BrowserPool, render_column
 from crawler.site import read_column, read_home
+from farm.province import generate_province
+from farm.server import FarmServer
 from services.config import LOOPBACK
-from services.farm.province import generate_province
-from services.farm.server import FarmServer
 from tests.conftest import AT
 
 FARM = NetPolicy([LOOPBACK])  # the farm is on loopback, which the SSRF guard refuses by default

@@ -11,8 +11,7 @@ import pytest
 from nats.js.errors import NotFoundError
 from prometheus_client import REGISTRY
 
-from services import crawl_worker
-from services.bus import (
+from services.bus.jetstream import (
     MAX_DELIVER,
     RESULTS_STREAM,
     SUBJECT_DEAD_LETTER,
@@ -21,8 +20,9 @@ from services.bus import (
     Bus,
     EmbeddedServer,
 )
+from services.bus.schema import DeadLetter, Site, SiteJob, SiteVerdict
 from services.config import Config
-from services.schema import DeadLetter, Site, SiteJob, SiteVerdict
+from services.roles import crawl_worker
 
 pytestmark = pytest.mark.integration
 

@@ -13,11 +13,11 @@ import aiohttp
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from services.farm import FarmServer, generate_province
-from services.farm.misbehave import BOMB_BYTES, HUGE_BYTES
-from services.farm.province import Province
-from services.farm.render import format_date
-from services.farm.spec import FAMILIES
+from farm import FarmServer, generate_province
+from farm.misbehave import BOMB_BYTES, HUGE_BYTES
+from farm.province import Province
+from farm.render import format_date
+from farm.spec import FAMILIES
 
 pytestmark = pytest.mark.integration
 AT = dt.date(2024, 3, 20)

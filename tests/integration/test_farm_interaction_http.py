@@ -13,9 +13,9 @@ import aiohttp
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from services.farm import FarmServer, generate_province
-from services.farm.province import Province
-from services.farm.spec import DESK_LAYOUTS, GUIDE_ELEMENTS
+from farm import FarmServer, generate_province
+from farm.province import Province
+from farm.spec import DESK_LAYOUTS, GUIDE_ELEMENTS
 
 pytestmark = pytest.mark.integration
 AT = dt.date(2024, 3, 20)

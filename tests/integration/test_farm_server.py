@@ -11,8 +11,8 @@ import aiohttp
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from services.farm import FarmServer, generate_province, serve_forever
-from services.farm.content import RARE_NAMES
+from farm import FarmServer, generate_province, serve_forever
+from farm.content import RARE_NAMES
 
 pytestmark = pytest.mark.integration
 AT = dt.date(2024, 3, 20)

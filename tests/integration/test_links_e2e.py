@@ -2,7 +2,7 @@
 a sweep's results through a real nats-server's KV bucket, every site's counts against the manifest.
 
 The pages are read as the crawler reads them (fetch, decode, extract); the links of each page go
-through crawler.links with the KV cache of services.link_cache, as the crawl worker wires it.
+through crawler.links with the KV cache of services.bus.link_cache, as the crawl worker wires it.
 """
 
 from __future__ import annotations
@@ -32,11 +32,11 @@ from crawler.links import (
 from crawler.model import ColumnFacts, ColumnRef, HomeFacts, LinkStatus
 from crawler.netguard import NetPolicy
 from crawler.politeness import Politeness
-from services.bus import Bus, EmbeddedServer
+from farm.province import generate_province
+from farm.server import FarmServer
+from services.bus.jetstream import Bus, EmbeddedServer
+from services.bus.link_cache import KvLinkCache, LinkEntry
 from services.config import LOOPBACK
-from services.farm.province import generate_province
-from services.farm.server import FarmServer
-from services.link_cache import KvLinkCache, LinkEntry
 from tests.conftest import AT
 
 FARM = NetPolicy([LOOPBACK])  # the farm is on loopback, which the SSRF guard refuses by default

@@ -14,25 +14,25 @@ from crawler.fetch import Fetcher
 from crawler.netguard import NetPolicy
 from crawler.platforms.read import PlatformPoliteness, read_account
 from crawler.security import default_lexicon
-from services.config import LOOPBACK, Config, for_loopback_farm
-from services.farm.accounts import accounts_manifest, generate_accounts
-from services.farm.platforms import PlatformFarm
-from services.farm.province import generate_province
-from services.farm.reposts import (
+from farm.accounts import accounts_manifest, generate_accounts
+from farm.platforms import PlatformFarm
+from farm.province import generate_province
+from farm.reposts import (
     UNREGISTERED_LINKS,
     important_items,
     plant_in_accounts,
     repost_sites,
     reposts_manifest,
 )
-from services.farm.server import FarmServer
-from services.media_cmd import accounts_report, accounts_sweep
+from farm.server import FarmServer
+from services.cli.media_cmd import accounts_report, accounts_sweep
+from services.config import LOOPBACK, Config, for_loopback_farm
 from services.media_registry import load_accounts
-from services.media_report import media_tables, platform_rows
-from services.media_reposts import read_sites, site_units
-from services.media_sweep import account_fetcher, overlay_paths, run_account_sweep
 from services.registry import load_registry
-from services.report import pass_rate
+from services.reporting.media_report import media_tables, platform_rows
+from services.reporting.report import pass_rate
+from services.roles.media_reposts import read_sites, site_units
+from services.roles.media_sweep import account_fetcher, overlay_paths, run_account_sweep
 from tests.conftest import AT
 
 pytestmark = pytest.mark.integration

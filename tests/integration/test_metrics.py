@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 
 from services.config import Config
-from services.runtime import Runtime
+from services.roles.runtime import Runtime
 
 pytestmark = pytest.mark.integration
 

@@ -16,9 +16,10 @@ from checkers.availability import baseline_limits, check_availability, time_poin
 from crawler.fetch import Fetcher
 from crawler.netguard import NetPolicy
 from crawler.politeness import Politeness
-from services.bus import RESULTS_STREAM, Bus, EmbeddedServer
+from services.bus.jetstream import RESULTS_STREAM, Bus, EmbeddedServer
+from services.bus.schema import AvailabilityAlert, Site
 from services.config import LOOPBACK, Config
-from services.monitor import (
+from services.roles.monitor import (
     SUBJECT_ALERT,
     Monitor,
     Schedule,
@@ -26,7 +27,6 @@ from services.monitor import (
     probes_for,
     run_monitor,
 )
-from services.schema import AvailabilityAlert, Site
 from tests.conftest import AT
 
 FARM = NetPolicy([LOOPBACK])  # the farm is on loopback, which the SSRF guard refuses by default

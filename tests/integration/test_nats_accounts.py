@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from services.bus import RESULTS_STREAM, _free_port, nats_server_binary
-from services.commands import compare_with_manifest
+from farm.province import generate_province
+from farm.server import FarmServer
+from services.bus.jetstream import RESULTS_STREAM, _free_port, nats_server_binary
+from services.bus.schema import Site, SiteVerdict
+from services.cli.commands import compare_with_manifest
 from services.config import Config, NatsConfig, for_loopback_farm
-from services.farm.province import generate_province
-from services.farm.server import FarmServer
 from services.registry import load_registry
-from services.runtime import Runtime
-from services.scheduler import quarter_of, start_sweep
-from services.schema import Site, SiteVerdict
-from services.verdict_spool import VerdictSpool, spool_verdicts
+from services.reporting.verdict_spool import VerdictSpool, spool_verdicts
+from services.roles.runtime import Runtime
+from services.roles.scheduler import quarter_of, start_sweep
 from tests.conftest import AT
 
 pytestmark = pytest.mark.integration

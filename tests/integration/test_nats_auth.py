@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from services.bus import JOBS_STREAM, Bus, BusError, _free_port, nats_server_binary
+from services.bus.jetstream import JOBS_STREAM, Bus, BusError, _free_port, nats_server_binary
 from services.config import NatsConfig
 
 pytestmark = pytest.mark.integration

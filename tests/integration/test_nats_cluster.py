@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from services.bus import JOBS_STREAM, Bus, BusError, _free_port, nats_server_binary
+from farm.province import generate_province
+from farm.server import FarmServer
+from services.bus.jetstream import JOBS_STREAM, Bus, BusError, _free_port, nats_server_binary
 from services.config import LOOPBACK_FARM_ENV, NatsConfig
-from services.farm.province import generate_province
-from services.farm.server import FarmServer
 from tests.conftest import AT
 from tests.integration.test_nats_outage import (
     ROLES,

@@ -4,7 +4,7 @@ the sites that are scored) with checkers/rulesets/overlays/example-scored.toml.
 
 Each sweep must give every site the verdict and holding vetoes of its ground truth: the manifest's
 `expected` for the baseline, its `variants[<version>]` for an overlay (the farm's own statement of
-the same change, services/farm/variants.py). Each overlay must change at least one verdict: the
+the same change, farm/variants.py). Each overlay must change at least one verdict: the
 stricter one by W-V4-3, the scored one by a score below 60 with no veto.
 """
 
@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 
 from checkers.rules import BASELINE, RULESETS
-from services.commands import run_sweep
+from farm.province import generate_province
+from farm.server import FarmServer
+from services.cli.commands import run_sweep
 from services.config import CheckConfig, Config, for_loopback_farm
-from services.farm.province import generate_province
-from services.farm.server import FarmServer
 from services.registry import load_registry
-from services.scheduler import quarter_of
+from services.roles.scheduler import quarter_of
 from tests.conftest import AT
 
 # Two full sweeps and one of the 门户: about 2 × 50 + 20 s on a 2-CPU machine, more under load.

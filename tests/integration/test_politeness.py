@@ -18,8 +18,8 @@ import msgspec
 import pytest
 from aiohttp import web
 
-from services.bus import Bus, EmbeddedServer
-from services.host_limits import HostLimits, HostState, _key
+from services.bus.host_limits import HostLimits, HostState, _key
+from services.bus.jetstream import Bus, EmbeddedServer
 
 pytestmark = pytest.mark.integration
 
@@ -37,9 +37,9 @@ from crawler.fetch import Fetcher
 from crawler.netguard import NetPolicy
 from crawler.links import LinkProber
 from crawler.politeness import Politeness
-from services.bus import Bus
+from services.bus.jetstream import Bus
 from services.config import LOOPBACK
-from services.host_limits import HostLimits
+from services.bus.host_limits import HostLimits
 
 FARM = NetPolicy([LOOPBACK])  # the farm is on loopback, which the SSRF guard refuses by default
 
@@ -202,8 +202,8 @@ async def test_back_off_is_shared_and_success_does_not_speed_up(nats_url: str) -
 
 HOLDER = """
 import asyncio, sys
-from services.bus import Bus
-from services.host_limits import HostLimits
+from services.bus.jetstream import Bus
+from services.bus.host_limits import HostLimits
 
 async def main(nats_url):
     bus = await Bus.connect(nats_url)

@@ -22,10 +22,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from services.bus import EmbeddedServer
+from farm.province import generate_province
+from farm.server import FarmServer
+from services.bus.jetstream import EmbeddedServer
 from services.config import LOOPBACK_FARM_ENV
-from services.farm.province import generate_province
-from services.farm.server import FarmServer
 from tests.conftest import AT
 
 pytestmark = pytest.mark.integration

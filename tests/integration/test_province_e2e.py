@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from services.commands import run_sweep
+from farm.province import generate_province
+from farm.server import FarmServer
+from services.cli.commands import run_sweep
 from services.config import Config, for_loopback_farm
-from services.farm.province import generate_province
-from services.farm.server import FarmServer
 from services.registry import load_registry
-from services.scheduler import quarter_of
+from services.roles.scheduler import quarter_of
 from tests.conftest import AT
 
 pytestmark = pytest.mark.integration

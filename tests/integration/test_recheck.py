@@ -17,18 +17,18 @@ import pytest
 from nats.js import api as js_api
 
 from checkers.model import FAIL, PASS
-from services.bus import SUBJECT_VERDICT, Bus, EmbeddedServer
-from services.cli import UsageError
-from services.commands import run_sweep
+from farm.province import generate_province
+from farm.server import FarmServer
+from services.bus.jetstream import SUBJECT_VERDICT, Bus, EmbeddedServer
+from services.bus.schema import ColumnResult, Site, SiteVerdict
+from services.cli.commands import run_sweep
+from services.cli.common import UsageError
+from services.cli.report_cmd import recheck, report
 from services.config import BrowserConfig, Config, for_loopback_farm
-from services.farm.province import generate_province
-from services.farm.server import FarmServer
-from services.recheck import RecheckRequest, recheck_job, remember_sites
 from services.registry import load_registry
-from services.report_cmd import recheck, report
-from services.runtime import Runtime
-from services.scheduler import quarter_of
-from services.schema import ColumnResult, Site, SiteVerdict
+from services.roles.recheck import RecheckRequest, recheck_job, remember_sites
+from services.roles.runtime import Runtime
+from services.roles.scheduler import quarter_of
 
 pytestmark = pytest.mark.integration
 

@@ -7,8 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from services.bus import RESULT_TTL_S, RESULTS_MAX_AGE_S, RESULTS_STREAM, Bus, EmbeddedServer
-from services.schema import Site
+from services.bus.jetstream import (
+    RESULT_TTL_S,
+    RESULTS_MAX_AGE_S,
+    RESULTS_STREAM,
+    Bus,
+    EmbeddedServer,
+)
+from services.bus.schema import Site
 
 pytestmark = pytest.mark.integration
 

@@ -17,13 +17,13 @@ import pytest
 from prometheus_client import REGISTRY
 
 from checkers.model import FAIL, PASS, UNMEASURED, Finding, Verdict
-from services import aggregator
-from services.bus import SUBJECT_SWEEP, SUBJECT_VERDICT, Bus, EmbeddedServer
+from services.bus.jetstream import SUBJECT_SWEEP, SUBJECT_VERDICT, Bus, EmbeddedServer
+from services.bus.schema import Site, SiteVerdict, SweepStarted
+from services.cli.report_cmd import aggregate, report
 from services.config import Config
-from services.report import rollup
-from services.report_cmd import aggregate, report
-from services.schema import Site, SiteVerdict, SweepStarted
-from services.store import Store
+from services.reporting.report import rollup
+from services.reporting.store import Store
+from services.roles import aggregator
 
 pytestmark = pytest.mark.integration
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from services.bus import SUBJECT_VERDICT, Bus, EmbeddedServer
-from services.deadletter import unmeasured_verdict
-from services.scheduler import start_sweep
-from services.schema import Site, SiteJob
+from services.bus.jetstream import SUBJECT_VERDICT, Bus, EmbeddedServer
+from services.bus.schema import Site, SiteJob
+from services.roles.deadletter import unmeasured_verdict
+from services.roles.scheduler import start_sweep
 from tests.conftest import AT
 
 pytestmark = pytest.mark.integration

@@ -16,13 +16,13 @@ import msgspec
 import pytest
 from prometheus_client import REGISTRY
 
-from services.bus import EmbeddedServer
-from services.commands import compare_with_manifest, run_sweep, write_reports
+from farm.province import generate_province
+from farm.server import FarmServer
+from services.bus.jetstream import EmbeddedServer
+from services.cli.commands import compare_with_manifest, run_sweep, write_reports
 from services.config import LOOPBACK_FARM_ENV, Config, for_loopback_farm
-from services.farm.province import generate_province
-from services.farm.server import FarmServer
 from services.registry import load_registry
-from services.scheduler import quarter_of
+from services.roles.scheduler import quarter_of
 from tests.conftest import AT
 
 pytestmark = pytest.mark.integration

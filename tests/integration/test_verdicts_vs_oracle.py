@@ -3,7 +3,7 @@ generated at several sizes and seeds.
 
 Fast by design: only home pages are read, plus the level-1 columns of the home pages that show no
 dated item (a navigation-only home page is judged by them). Each site's W-V3 outcome — holds, clear
-or unmeasured — must be the one docs/CONTRACT.md gives for its spec (services/farm/oracle.py), read
+or unmeasured — must be the one docs/CONTRACT.md gives for its spec (farm/oracle.py), read
 without a browser. A flaky home page (HTTP 502 on every n-th request) must still be read.
 
 On a loaded machine a page can miss the 15 s limit that the oracle cannot foresee: a site the
@@ -25,11 +25,11 @@ from crawler.fetch import Fetcher
 from crawler.netguard import NetPolicy
 from crawler.politeness import Politeness
 from crawler.site import read_column, read_home
+from farm.oracle import home_not_updated, unmeasured_reason
+from farm.province import Province, generate_province
+from farm.server import FarmServer
+from farm.spec import SiteSpec
 from services.config import LOOPBACK
-from services.farm.oracle import home_not_updated, unmeasured_reason
-from services.farm.province import Province, generate_province
-from services.farm.server import FarmServer
-from services.farm.spec import SiteSpec
 from tests.conftest import AT
 
 # About 15 s per 300-site province and 1–3 min for the large ones on a loaded 2-CPU machine.

@@ -8,7 +8,7 @@ import nats.errors
 import pytest
 from nats.js.errors import NoStreamResponseError
 
-from services.bus import BusError, _auth_options, is_infrastructure, redact
+from services.bus.jetstream import BusError, _auth_options, is_infrastructure, redact
 from services.config import ConfigError, NatsConfig, load_config
 
 

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from services.farm import misbehave
-from services.farm.oracle import expected
-from services.farm.province import Province, generate_province
-from services.farm.render import BAD_BYTES_MARK, DEEP_NESTING, ENDLESS_PAGES, SitePages
-from services.farm.scripts import ENDLESS_LOOP
-from services.farm.spec import (
+from farm import misbehave
+from farm.oracle import expected
+from farm.province import Province, generate_province
+from farm.render import BAD_BYTES_MARK, DEEP_NESTING, ENDLESS_PAGES, SitePages
+from farm.scripts import ENDLESS_LOOP
+from farm.spec import (
     COLUMN_TIMEOUT_S,
     HOSTILE_KINDS,
     UNREADABLE_FAULTS,

@@ -15,11 +15,11 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from selectolax.lexbor import LexborHTMLParser
 
-from services.farm.functions import CASES, first_in_time
-from services.farm.oracle import expected, reply_limb
-from services.farm.province import Province, generate_province
-from services.farm.render import SitePages
-from services.farm.spec import (
+from farm.functions import CASES, first_in_time
+from farm.oracle import expected, reply_limb
+from farm.province import Province, generate_province
+from farm.render import SitePages
+from farm.spec import (
     DESK_LAYOUTS,
     GUIDE_CASES,
     GUIDE_ELEMENTS,

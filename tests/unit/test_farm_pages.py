@@ -9,16 +9,16 @@ import re
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from services.farm.oracle import home_newest
-from services.farm.province import Province, generate_province
-from services.farm.render import (
+from farm.oracle import home_newest
+from farm.province import Province, generate_province
+from farm.render import (
     BAD_BYTES_MARK,
     SitePages,
     chinese_number,
     format_date,
     page_count,
 )
-from services.farm.spec import BROWSER_HOWS, FAMILIES, ColumnSpec, SiteSpec
+from farm.spec import BROWSER_HOWS, FAMILIES, ColumnSpec, SiteSpec
 
 AT = dt.date(2024, 3, 20)
 ORIGIN = "http://127.42.0.9:8080"
@@ -222,8 +222,8 @@ def test_block_lists_and_table_navigation_read_back_whole(province) -> None:
     # table-row navigation of older portals; govsweep's extractor must read them whole.
     from crawler.discover import discover_columns
     from crawler.extract import extract_page
-    from services.farm.content import column_items
-    from services.farm.render import BLOCK_SIZE
+    from farm.content import column_items
+    from farm.render import BLOCK_SIZE
 
     block_sites = [s for s in province if s.family == "trs" and s.index % 2 == 1][:3]
     assert block_sites

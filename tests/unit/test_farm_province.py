@@ -10,11 +10,11 @@ import time
 import pytest
 from dateutil.relativedelta import relativedelta
 
-from services.farm.faults import LINK_EXPECT
-from services.farm.oracle import expected
-from services.farm.plant import BOUNDARY_CASES
-from services.farm.province import REGISTRY_HEADERS, generate_province
-from services.farm.spec import (
+from farm.faults import LINK_EXPECT
+from farm.oracle import expected
+from farm.plant import BOUNDARY_CASES
+from farm.province import REGISTRY_HEADERS, generate_province
+from farm.spec import (
     BLANK_FORMS,
     BROWSER_HOWS,
     CHARSETS,
@@ -96,7 +96,7 @@ def test_every_veto_is_planted_and_each_line_is_missed_by_one(seed: int) -> None
 
 
 def _recount(site: dict, at: dt.date, measured: str = "measured") -> tuple[str, list[str]]:
-    """docs/CONTRACT.md applied afresh to a manifest entry (written apart from services.farm.oracle).
+    """docs/CONTRACT.md applied afresh to a manifest entry (written apart from farm.oracle).
 
     `measured` names the column flag to trust: "measured" (a browser renders script-built lists)
     or "measured_without_browser".

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from services.commands import progress_bar
+from services.cli.commands import progress_bar
 from services.log import CLEAR_LINE, configure, log
 from tests.unit.test_cli import FIXTURES, govsweep
 

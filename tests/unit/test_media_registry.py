@@ -7,8 +7,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from services.bus.media_schema import Account
 from services.media_registry import AccountRegistryInvalid, check_accounts, load_accounts
-from services.media_schema import Account
 
 HEADER = "政务新媒体标识码,账号名称,平台,主管单位,地区,账号地址/ID\n"
 ROWS = (

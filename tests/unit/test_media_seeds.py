@@ -22,9 +22,15 @@ from pathlib import Path
 from checkers.media import judge_account
 from checkers.media_rules import load_media_rules
 from crawler.platforms.base import AccountFacts, Post
-from services.media_report import failed_list, media_tables, problem_list, quarter_title, summary
-from services.media_schema import Account, AccountVerdict
-from services.report import GUIZHOU, KAIFENG, ZHAOTONG, pass_rate
+from services.bus.media_schema import Account, AccountVerdict
+from services.reporting.media_report import (
+    failed_list,
+    media_tables,
+    problem_list,
+    quarter_title,
+    summary,
+)
+from services.reporting.report import GUIZHOU, KAIFENG, ZHAOTONG, pass_rate
 
 OVERLAYS = Path(__file__).parent.parent.parent / "checkers" / "rulesets" / "media-overlays"
 T = date(2024, 2, 20)

@@ -1,7 +1,7 @@
 """The example province overlay and the farm's variant are two statements of one change: they agree.
 
 The overlay (checkers/rulesets/overlays/example-stricter.toml) is read by the checkers; the farm's
-variant (services/farm/variants.py) is what its ground truth applies. The farm never reads the
+variant (farm/variants.py) is what its ground truth applies. The farm never reads the
 overlay, so this test is where the two meet.
 """
 
@@ -12,10 +12,10 @@ import tomllib
 import msgspec
 
 from checkers.rules import BASELINE, RULESETS, RuleSet, Threshold, Window, load_rules
-from services.farm.oracle import BASELINE as FARM_BASELINE
-from services.farm.oracle import FAIL, PASS, Thresholds
-from services.farm.province import generate_province
-from services.farm.variants import BY_VERSION, VARIANTS
+from farm.oracle import BASELINE as FARM_BASELINE
+from farm.oracle import FAIL, PASS, Thresholds
+from farm.province import generate_province
+from farm.variants import BY_VERSION, VARIANTS
 from tests.conftest import AT
 
 OVERLAY = RULESETS / "overlays" / "example-stricter.toml"

@@ -7,8 +7,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from services.bus.schema import Site
 from services.registry import RegistryInvalid, check_registry, load_registry
-from services.schema import Site
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "registry"
 GUIZHOU_SITES = [

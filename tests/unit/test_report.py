@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from checkers.model import FAIL, PASS, UNMEASURED, Evidence, Finding, Verdict
-from services.report import (
+from services.bus.schema import Site, SiteVerdict
+from services.reporting.report import (
     GUIZHOU,
     KAIFENG,
     MIANYANG,
@@ -28,7 +29,6 @@ from services.report import (
     write_csv,
     write_verdicts_jsonl,
 )
-from services.schema import Site, SiteVerdict
 from tests.conftest import AT
 
 BLANK = "空白栏目数量超过(含)5个"

@@ -12,10 +12,10 @@ from docx import Document
 from openpyxl import load_workbook
 from PIL import Image
 
-from services import report_formats
-from services.cli import main
-from services.report import FindingCount, build_report
-from services.store import Store
+from services.cli.main import main
+from services.reporting import report_formats
+from services.reporting.report import FindingCount, build_report
+from services.reporting.store import Store
 from tests.unit.test_seed_bulletins import guizhou_verdicts, verdict
 
 TITLE = "贵州省2020年第一季度政府网站检查情况"

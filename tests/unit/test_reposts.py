@@ -10,11 +10,11 @@ from checkers.reposts import (
     ON_TIME,
     UNMEASURED,
     ImportantItem,
-    Published,
     check_unit,
     find_repost,
     similarity,
 )
+from crawler.model import Published
 from services.repost_items import check_items
 
 ITEM = ImportantItem(

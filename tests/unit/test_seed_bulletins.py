@@ -9,13 +9,13 @@ so those are spread here over the cities (the problem counts per region are the 
 from __future__ import annotations
 
 from checkers.model import FAIL, PASS, Finding, Verdict
-from services.report import (
+from services.bus.schema import Site, SiteVerdict
+from services.reporting.report import (
     ZHAOTONG,
     build_report,
     problem_list,
     rollup,
 )
-from services.schema import Site, SiteVerdict
 
 BLANK = "空白栏目数超过5个"
 STALE = "更新不达标栏目数超过10个"

@@ -10,9 +10,9 @@ import msgspec
 import pytest
 
 from checkers.model import FAIL, PASS, UNMEASURED, Finding, Verdict
-from services.report import REGION_LEVELS, count_regions, recheck_list, recheck_summary
-from services.schema import Site, SiteVerdict, SweepStarted
-from services.store import Store, StoreError
+from services.bus.schema import Site, SiteVerdict, SweepStarted
+from services.reporting.report import REGION_LEVELS, count_regions, recheck_list, recheck_summary
+from services.reporting.store import Store, StoreError
 
 BLANK = "空白栏目数量超过(含)5个"
 STALE_HOME = "监测时间点前2周内首页无信息更新"

@@ -7,9 +7,9 @@ from pathlib import Path
 import msgspec
 
 from checkers.model import FAIL, PASS, UNMEASURED, Evidence, Finding, Verdict
-from services.report import build_report
-from services.schema import Site, SiteVerdict
-from services.verdict_spool import VerdictSpool, for_report
+from services.bus.schema import Site, SiteVerdict
+from services.reporting.report import build_report
+from services.reporting.verdict_spool import VerdictSpool, for_report
 
 
 def verdict(site_id: str, result: str, checked_at: str = "2024-03-20T10:00:00") -> SiteVerdict:

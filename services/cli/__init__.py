@@ -1,0 +1,1 @@
+"""The govsweep command line: argument parsing and one function per command."""

@@ -1,0 +1,259 @@
+"""The `govsweep accounts …` commands (政务新媒体)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import msgspec
+
+from services.bus.media_schema import AccountVerdict
+from services.cli.common import UsageError, date_arg, need_farm, quarter_arg, until_signalled
+from services.config import Config
+from services.media_registry import AccountRegistryInvalid, check_accounts, load_accounts
+from services.registry import RegistryInvalid, load_registry
+from services.reporting.media_report import (
+    latest,
+    markdown_section,
+    media_markdown,
+    media_tables,
+    quarter_title,
+    write_media_csv,
+)
+from services.reporting.report import RATE_STYLES, Table
+from services.repost_items import RepostListInvalid, load_items
+from services.roles import media_sweep
+from services.roles.media_reposts import (
+    UNREGISTERED_HEADER,
+    account_units,
+    read_sites,
+    repost_summary,
+    repost_tables,
+    site_units,
+    unregistered,
+)
+from services.roles.media_sweep import account_fetcher, quarter_verdicts, run_account_sweep
+from services.roles.runtime import Runtime
+from services.roles.scheduler import quarter_of
+
+
+def accounts_check(path: Path) -> int:
+    """Validate an account registry: one line per bad row on stderr, exit 1 if any."""
+    if not path.exists():
+        print(f"govsweep: {path}: account registry file not found", file=sys.stderr)
+        return 2
+    accounts, errors, warnings = check_accounts(path)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for error in errors:
+        print(str(error), file=sys.stderr)
+    print(
+        f"{path}: {len(accounts)} valid account(s), {len(errors)} error(s), {len(warnings)} warning(s)"
+    )
+    return 1 if errors else 0
+
+
+async def accounts_sweep(
+    config: Config,
+    registry: Path,
+    at: date | None,
+    quarter: str | None,
+    overlays: list[str],
+    out: Path | None,
+    rate_style: str,
+    timeout: float | None,
+    reposts: Path | None = None,
+    sites_registry: Path | None = None,
+) -> int:
+    """Sweep every account of a registry, then write the new-media report (Markdown + CSV); with
+    `reposts`, also the 重要信息转载 tables over the accounts and the sites of `sites_registry`."""
+    try:
+        accounts = load_accounts(registry)
+        items = load_items(reposts) if reposts else []
+        sites = load_registry(sites_registry) if sites_registry else []
+    except (AccountRegistryInvalid, RepostListInvalid, RegistryInvalid) as exc:
+        for error in exc.errors:
+            print(f"govsweep: {error}", file=sys.stderr)
+        return 2
+    at = at or date.today()
+    quarter = quarter or quarter_of(at)
+    sweep_id, verdicts = await run_account_sweep(config, accounts, at, quarter, overlays, timeout)
+    out = out or Path(config.state_dir) / "reports" / sweep_id
+    style = RATE_STYLES[rate_style]
+    title = quarter_title(quarter)
+    markdown = media_markdown(verdicts, title, style)
+    tables = media_tables(verdicts, title, style)
+    extra_tables: list[Table] = []
+    if items:
+        units = account_units(items, verdicts)
+        if sites:
+            async with account_fetcher(config) as fetcher:
+                readings = await read_sites(fetcher, items, sites, at)
+            units = site_units(items, sites, readings) + units
+            missing = unregistered(sites, readings, accounts)
+            extra_tables.append(
+                Table(
+                    "疑似未备案的政务新媒体",
+                    f"{title}疑似未备案的政务新媒体",
+                    UNREGISTERED_HEADER,
+                    missing,
+                )
+            )
+        extra = repost_tables(units, title) + extra_tables
+        markdown += "\n" + markdown_section("重要信息转载", repost_summary(items, units), extra)
+        tables += extra
+    write_report(out, markdown, tables, verdicts)
+    return 0
+
+
+def write_report(
+    out: Path, markdown: str, tables: list[Table], verdicts: list[AccountVerdict]
+) -> None:
+    """media_report.md, a CSV per table and account_verdicts.jsonl in `out`; the Markdown printed."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "media_report.md").write_text(markdown, encoding="utf-8")
+    write_media_csv(out, tables)
+    with (out / "account_verdicts.jsonl").open("wb") as handle:
+        for verdict in verdicts:
+            handle.write(msgspec.json.encode(verdict) + b"\n")
+    print(markdown)
+    print(f"报告已写入 {out}", file=sys.stderr)
+
+
+async def accounts_report(config: Config, quarter: str, rate_style: str, out: Path) -> int:
+    """The quarter's new-media report from every account sweep in the results stream (latest
+    measured verdict per account)."""
+    async with Runtime(config) as rt:
+        assert rt.bus is not None
+        verdicts = latest(await quarter_verdicts(rt.bus, quarter))
+    if not verdicts:
+        raise UsageError(f"no account verdicts for {quarter} in the results stream")
+    style = RATE_STYLES[rate_style]
+    title = quarter_title(quarter)
+    markdown = media_markdown(verdicts, title, style)
+    write_report(out, markdown, media_tables(verdicts, title, style), verdicts)
+    return 0
+
+
+async def run_account_role(config: Config) -> int:
+    """`govsweep run account`: serve account jobs from GOVSWEEP_NATS_URL until SIGTERM/SIGINT."""
+    if not config.nats_url:
+        raise UsageError("run account needs GOVSWEEP_NATS_URL (a shared nats-server)")
+    async with Runtime(config) as rt:
+        assert rt.bus is not None
+        rt.tasks.append(asyncio.create_task(media_sweep.run(rt.bus, config, until_signalled())))
+        await rt.wait()
+    return 0
+
+
+async def farm_platforms(accounts: int, sites: int, seed: int, at: date | None, out: Path) -> int:
+    """Serve simulated platforms (and repost sites) on loopback until stopped; write the account
+    registry, the site list, the repost list and the ground truth to `out`."""
+    need_farm()
+    from farm.accounts import accounts_manifest, generate_accounts
+    from farm.platforms import PlatformFarm
+    from farm.reposts import important_items, plant_in_accounts, repost_sites, reposts_manifest
+
+    at = at or date.today()
+    specs = generate_accounts(accounts, seed, at)
+    items = important_items(at)
+    plant_in_accounts(specs, items)
+    county_sites = repost_sites(sites, items, at)
+    out.mkdir(parents=True, exist_ok=True)
+    async with PlatformFarm(specs, county_sites, at) as farm:
+        farm.write_registry_csv(out / "accounts.csv")
+        with (out / "sites.csv").open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["网站标识码", "网站名称", "首页地址", "地区/部门", "网站类型"])
+            for site in county_sites:
+                writer.writerow(
+                    [f"41020000{site.index:02d}", site.name, farm.site_url(site), "模拟市", "门户"]
+                )
+        with (out / "items.csv").open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["标题", "来源地址", "发布日期", "转载时限"])
+            writer.writerows([i.title, i.source_url, i.published, i.deadline] for i in items)
+        manifest = accounts_manifest(specs, at)
+        manifest["reposts"] = reposts_manifest(specs, county_sites, items)
+        (out / "accounts_manifest.json").write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        print(f"simulated platforms on port {farm.port}; registry and ground truth in {out}")
+        await until_signalled().wait()
+    return 0
+
+
+def add_accounts_parser(sub: argparse._SubParsersAction) -> None:
+    """`govsweep accounts check|sweep|report`."""
+    accounts = sub.add_parser("accounts", help="政务新媒体 account registry and sweeps")
+    accounts_sub = accounts.add_subparsers(dest="accounts_command", required=True)
+    accounts_check = accounts_sub.add_parser("check", help="validate an account registry file")
+    accounts_check.add_argument("file", type=Path)
+    accounts_sweep = accounts_sub.add_parser("sweep", help="sweep every account, then the report")
+    accounts_sweep.add_argument("--registry", required=True, type=Path, help="CSV/XLSX of accounts")
+    accounts_sweep.add_argument(
+        "--at", type=date_arg, help="monitoring time point T (default: today)"
+    )
+    accounts_sweep.add_argument("--quarter", type=quarter_arg, help="report quarter (default: T's)")
+    accounts_sweep.add_argument(
+        "--overlay", action="append", default=[], help="media rule overlay (file or packaged name)"
+    )
+    accounts_sweep.add_argument("--out", type=Path, help="report folder")
+    accounts_sweep.add_argument(
+        "--rate-style", choices=["guizhou", "zhaotong", "mianyang", "kaifeng"], default="guizhou"
+    )
+    accounts_sweep.add_argument("--timeout", type=float, help="seconds to wait for all verdicts")
+    accounts_sweep.add_argument(
+        "--reposts",
+        type=Path,
+        help="重要信息转载: the province's list (标题, 来源地址, 发布日期, 转载时限)",
+    )
+    accounts_sweep.add_argument(
+        "--sites", type=Path, help="重要信息转载: site registry to search too"
+    )
+    accounts_report = accounts_sub.add_parser(
+        "report", help="the quarter's new-media report from the results stream"
+    )
+    accounts_report.add_argument("--quarter", required=True, type=quarter_arg, help="e.g. 2024Q1")
+    accounts_report.add_argument(
+        "--rate-style", choices=["guizhou", "zhaotong", "mianyang", "kaifeng"], default="guizhou"
+    )
+    accounts_report.add_argument("--out", required=True, type=Path, help="report folder")
+
+
+def add_farm_platforms_parser(farm_sub: argparse._SubParsersAction) -> None:
+    """`govsweep farm platforms`."""
+    platforms = farm_sub.add_parser("platforms", help="serve simulated 政务新媒体 platforms")
+    platforms.add_argument("--accounts", type=int, default=70)
+    platforms.add_argument("--sites", type=int, default=6, help="county sites for 重要信息转载")
+    platforms.add_argument("--seed", type=int, default=1)
+    platforms.add_argument(
+        "--at", type=date_arg, help="monitoring time point the posts are dated for"
+    )
+    platforms.add_argument("--out", type=Path, default=Path("farm-media"))
+
+
+async def dispatch(args: argparse.Namespace, config: Config) -> int:
+    if args.command == "farm":
+        return await farm_platforms(args.accounts, args.sites, args.seed, args.at, args.out)
+    if args.accounts_command == "report":
+        return await accounts_report(config, args.quarter, args.rate_style, args.out)
+    if args.accounts_command == "sweep":
+        return await accounts_sweep(
+            config,
+            args.registry,
+            args.at,
+            args.quarter,
+            args.overlay,
+            args.out,
+            args.rate_style,
+            args.timeout,
+            args.reposts,
+            args.sites,
+        )
+    return accounts_check(args.file)

@@ -1,0 +1,1 @@
+"""The roles a govsweep process runs: scheduler, crawler, browser, checker, aggregator, monitor."""
