@@ -17,6 +17,7 @@ from checkers.rules import RuleError
 from crawler.platforms.base import PLATFORM_NAMES
 
 BASELINE = Path(__file__).parent / "rulesets" / "media-gov-2019-19.toml"
+OVERLAYS = Path(__file__).parent / "rulesets" / "media-overlays"  # the packaged local variants
 PERSONAL_DATA_KINDS = ("身份证号", "手机号", "银行卡号")
 LOCAL_LEVELS = ("problem", "veto")
 MERGED_TABLES = ("update", "interaction", "candidates", "registration")

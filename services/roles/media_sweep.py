@@ -22,7 +22,7 @@ from nats.aio.msg import Msg
 from nats.js import api as js_api
 
 from checkers.media import judge_account
-from checkers.media_rules import MediaRules, load_media_rules
+from checkers.media_rules import OVERLAYS, MediaRules, load_media_rules
 from checkers.model import UNMEASURED, Verdict
 from crawler.fetch import Fetcher
 from crawler.netguard import NetPolicy
@@ -45,7 +45,6 @@ from services.roles.runtime import Runtime
 
 DEFAULT_RATE = 4.0  # crawl.per_host_rate's polite default: the scale 1.0 of platform rates
 WORKERS = 16
-OVERLAY_DIR = Path(__file__).resolve().parent.parent / "checkers" / "rulesets" / "media-overlays"
 TIMEOUT_BASE_S = 60.0
 TIMEOUT_PER_ACCOUNT_S = 3.0
 READ_BATCH = 500
@@ -57,7 +56,7 @@ def overlay_paths(names: list[str]) -> list[Path]:
     paths = []
     for name in names:
         path = Path(name)
-        paths.append(path if path.exists() or path.parent != Path(".") else OVERLAY_DIR / name)
+        paths.append(path if path.exists() or path.parent != Path(".") else OVERLAYS / name)
     return paths
 
 
