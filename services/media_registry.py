@@ -13,14 +13,11 @@ from pathlib import Path
 from crawler.platforms.base import PLATFORM_ALIASES
 from services.bus.media_schema import Account
 from services.registry import (
-    OLE_MAGIC,
-    ZIP_MAGIC,
     RegistryError,
     Rows,
-    csv_rows,
     normalise_header,
+    read_rows,
     url_problem,
-    xlsx_rows,
 )
 from services.reporting.regions import is_plausible_code
 
@@ -55,21 +52,8 @@ def load_accounts(path: Path) -> list[Account]:
 
 def check_accounts(path: Path) -> tuple[list[Account], list[RegistryError], list[RegistryError]]:
     """(valid accounts, errors, warnings) of an account registry file."""
-    path = Path(path)
     name = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return [], [RegistryError(name, 0, "", f"cannot read the file: {exc.strerror or exc}")], []
-    if data.startswith(ZIP_MAGIC):
-        rows, errors = xlsx_rows(path)
-    elif data.startswith(OLE_MAGIC):
-        message = "old binary .xls format is not read: save it as .xlsx or CSV"
-        return [], [RegistryError(name, 0, "", message)], []
-    elif path.suffix.lower() == ".xlsx":
-        return [], [RegistryError(name, 0, "", "not an XLSX file (no zip signature)")], []
-    else:
-        rows, errors = csv_rows(name, data)
+    rows, errors = read_rows(Path(path))
     if errors and not rows:
         return [], errors, []
     accounts, row_errors, warnings = _parse(name, rows)

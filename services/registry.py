@@ -84,28 +84,32 @@ def load_registry(path: Path) -> list[Site]:
 
 def check_registry(path: Path) -> tuple[list[Site], list[RegistryError]]:
     """Read a registry file (CSV in UTF-8 or GB18030, or XLSX); return valid sites and all errors."""
-    path = Path(path)
     name = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return [], [RegistryError(name, 0, "", f"cannot read the file: {exc.strerror or exc}")]
-
-    if data.startswith(ZIP_MAGIC):
-        rows, errors = xlsx_rows(path)
-    elif data.startswith(OLE_MAGIC):
-        message = "old binary .xls format is not read: save it as .xlsx or CSV"
-        return [], [RegistryError(name, 0, "", message)]
-    elif path.suffix.lower() == ".xlsx":
-        return [], [RegistryError(name, 0, "", "not an XLSX file (no zip signature)")]
-    else:
-        rows, errors = csv_rows(name, data)
+    rows, errors = read_rows(Path(path))
     if errors and not rows:
         return [], errors  # the file could not be read at all: nothing more to say about it
     sites, row_errors = _parse_rows(name, rows)
     errors.extend(row_errors)
     errors.sort(key=lambda e: e.line)
     return sites, errors
+
+
+def read_rows(path: Path) -> tuple[Rows, list[RegistryError]]:
+    """The rows of a CSV (UTF-8 or GB18030) or XLSX file, told apart by content, not by name; a file
+    that cannot be read at all gives no rows and one error. Every registry-like input reads this way."""
+    name = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return [], [RegistryError(name, 0, "", f"cannot read the file: {exc.strerror or exc}")]
+    if data.startswith(ZIP_MAGIC):
+        return xlsx_rows(path)
+    if data.startswith(OLE_MAGIC):
+        message = "old binary .xls format is not read: save it as .xlsx or CSV"
+        return [], [RegistryError(name, 0, "", message)]
+    if path.suffix.lower() == ".xlsx":
+        return [], [RegistryError(name, 0, "", "not an XLSX file (no zip signature)")]
+    return csv_rows(name, data)
 
 
 def xlsx_rows(path: Path) -> tuple[Rows, list[RegistryError]]:

@@ -12,13 +12,10 @@ from pathlib import Path
 
 from checkers.reposts import ImportantItem
 from services.registry import (
-    OLE_MAGIC,
-    ZIP_MAGIC,
     RegistryError,
-    csv_rows,
     normalise_header,
+    read_rows,
     url_problem,
-    xlsx_rows,
 )
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -55,15 +52,8 @@ def load_items(path: Path) -> list[ImportantItem]:
 
 
 def check_items(path: Path) -> tuple[list[ImportantItem], list[RegistryError]]:
-    path = Path(path)
     name = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return [], [RegistryError(name, 0, "", f"cannot read the file: {exc.strerror or exc}")]
-    if data.startswith(OLE_MAGIC):
-        return [], [RegistryError(name, 0, "", "old binary .xls format: save it as .xlsx or CSV")]
-    rows, errors = xlsx_rows(path) if data.startswith(ZIP_MAGIC) else csv_rows(name, data)
+    rows, errors = read_rows(Path(path))
     rows = [(line, cells) for line, cells in rows if any(c.strip() for c in cells)]
     if errors and not rows:
         return [], errors
