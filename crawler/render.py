@@ -31,7 +31,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from crawler.extract import extract_page
 from crawler.listpage import BLANK_MARKERS, newest
-from crawler.model import ColumnFacts, ColumnRef, FetchResult
+from crawler.model import ColumnFacts, ColumnRef, FetchResult, PageFacts
 from crawler.netguard import BLOCKED, NetPolicy
 from crawler.politeness import Gate
 
@@ -485,13 +485,39 @@ def render_reason(result: RenderResult) -> str:
     return f"{words or '浏览器渲染失败'} ({error})"
 
 
+# Render failures that say nothing about the column: a busy machine or a crashed renderer.
+TRANSIENT_RENDER_ERRORS = {"timeout", "crashed"}
+
+
+async def _render_list(
+    pool: BrowserPool, url: str, at: date
+) -> tuple[RenderResult, PageFacts | None]:
+    """Render a list page and extract it; a render that timed out, crashed or built no list gets
+    one more try before the column counts as unread (a column is never judged on a bad render)."""
+    for attempt in range(2):
+        result = await pool.render(url)
+        facts = (
+            None
+            if result.html is None
+            else extract_page(result.html, result.final_url or url, at, kind_hint="list")
+        )
+        if facts is None:
+            transient = result.error in TRANSIENT_RENDER_ERRORS
+        else:
+            shown_blank = facts.blank and facts.blank_reason in BLANK_MARKERS
+            transient = not facts.challenge and not facts.items and not shown_blank
+        if attempt or not transient:
+            break
+    return result, facts
+
+
 async def render_column(
     pool: BrowserPool, column: ColumnRef, at: date, max_pages: int = 3
 ) -> ColumnFacts:
     """Read a script-built column list through the browser; further pages are rendered only while
     no dated item has been seen (as `crawler.site.read_column` does for static lists)."""
-    first = await pool.render(column.url)
-    if first.html is None:
+    first, facts = await _render_list(pool, column.url, at)
+    if facts is None:
         return ColumnFacts(
             column=column,
             fetch=first.fetch_result(),
@@ -499,7 +525,6 @@ async def render_column(
             reason=render_reason(first),
             rendered=True,
         )
-    facts = extract_page(first.html, first.final_url or column.url, at, kind_hint="list")
     if facts.challenge:  # the browser did not get past the anti-bot wall either
         return ColumnFacts(
             column=column,

@@ -145,6 +145,7 @@ class Site:
                 "<script src=\"/4QbVtADbnLVI/c.js\" r='m'></script></head><body></body></html>"
             ),
             "/slow-ajax/": lambda: ajax_page("/ajax/slow.json"),
+            "/flaky-ajax/": lambda: ajax_page("/ajax/flaky.json"),
             "/style.css": lambda: (
                 "@font-face { font-family: gov; src: url(/font/gov.woff2); }"
                 " body { font-family: gov; background: url(/img/bg.png); }"
@@ -154,6 +155,7 @@ class Site:
             app.router.add_get(path, self._serve(make, path))
         app.router.add_get("/ajax/data.json", self._data)
         app.router.add_get("/ajax/slow.json", self._slow_data)
+        app.router.add_get("/ajax/flaky.json", self._flaky_data)
         self.url = await self._listen(app)
         other = web.Application(middlewares=[self._record_foreign])
         other.router.add_get("/{tail:.*}", self._foreign_any)
@@ -195,6 +197,12 @@ class Site:
 
     async def _slow_data(self, request: web.Request) -> web.Response:
         await asyncio.sleep(0.8)  # longer than the quiet spell: the render must wait for it
+        return await self._data(request)
+
+    async def _flaky_data(self, request: web.Request) -> web.Response:
+        """Fails the first time only: a list that one bad moment left unbuilt."""
+        if self.hits.count(request.path) == 1:
+            return web.Response(status=503)
         return await self._data(request)
 
     async def _foreign_any(self, request: web.Request) -> web.Response:
@@ -311,6 +319,16 @@ async def test_list_whose_data_failed_to_load_is_unmeasured_not_blank(
     facts = await render_column(pool, column(site, "/broken-ajax/"), AT)
     assert not facts.measured and not facts.blank
     assert facts.reason == NO_LIST_REASON
+    assert site.hits.count("/broken-ajax/") == 2  # one more try, then unread
+
+
+async def test_a_list_left_unbuilt_once_is_read_on_the_second_try(
+    site: Site, pool: BrowserPool
+) -> None:
+    facts = await render_column(pool, column(site, "/flaky-ajax/"), AT)
+    assert facts.measured and facts.items_count == 3
+    assert facts.latest == NEWEST["ajax"]
+    assert site.hits.count("/flaky-ajax/") == 2
 
 
 async def test_challenge_the_browser_cannot_pass_is_unmeasured_waf(
