@@ -11,15 +11,12 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
-import msgspec
-
 from checkers.reposts import (
     LATE,
     MISSING,
     ON_TIME,
     UNMEASURED,
     ImportantItem,
-    RepostOutcome,
     check_unit,
 )
 from crawler.fetch import Fetcher
@@ -27,9 +24,9 @@ from crawler.model import Published
 from crawler.platforms.base import PLATFORM_NAMES, is_url
 from crawler.platforms.links import account_id, linked_account
 from crawler.site_reposts import SiteReading, site_published
-from services.bus.media_schema import Account, AccountVerdict
+from services.bus.media_schema import Account, AccountVerdict, RepostCheck, RepostUnit
 from services.bus.schema import Site
-from services.reporting.report import Table
+from services.reporting.report import Section, Table
 
 TEXT_PLATFORMS = ("wechat", "weibo", "toutiao", "baijiahao")
 SITE = "政府网站"
@@ -39,14 +36,6 @@ DETAIL_HEADER = ["序号", "类型", "名称", "重要信息", "转载情况", "
 SITE_CONCURRENCY = 8
 UNREGISTERED_HEADER = ["序号", "链接所在网站", "平台", "账号地址", "问题"]
 UNREGISTERED = "网站链接的账号未在全国政务新媒体信息报送系统备案（待人工确认）"
-
-
-class RepostUnit(msgspec.Struct):
-    kind: str  # SITE or ACCOUNT
-    key: str  # 网站标识码 or 政务新媒体标识码
-    name: str
-    owner: str  # 主管单位 (account) or 地区/部门 (site)
-    outcomes: list[RepostOutcome]
 
 
 def account_units(items: list[ImportantItem], verdicts: list[AccountVerdict]) -> list[RepostUnit]:
@@ -150,3 +139,12 @@ def repost_tables(units: list[RepostUnit], title: str = "") -> list[Table]:
             "重要信息未按时转载明细", f"{title}重要信息未按时转载明细", DETAIL_HEADER, detail_rows
         ),
     ]
+
+
+def repost_section(check: RepostCheck, title: str = "", prefix: str = "") -> Section:
+    """The 重要信息转载 part of a 通报 from a stored check; `prefix`: only the units whose 标识码
+    starts with it (a region's report)."""
+    units = [u for u in check.units if u.key.startswith(prefix)]
+    return Section(
+        "重要信息转载情况", repost_summary(check.items, units), repost_tables(units, title)
+    )

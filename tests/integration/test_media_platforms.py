@@ -26,6 +26,7 @@ from farm.reposts import (
 )
 from farm.server import FarmServer
 from services.cli.media_cmd import accounts_report, accounts_sweep
+from services.cli.report_cmd import report as quarter_report
 from services.config import LOOPBACK, Config, for_loopback_farm
 from services.media_registry import load_accounts
 from services.registry import load_registry
@@ -180,6 +181,11 @@ async def test_reposts_on_sites_and_accounts_match_the_manifest(tmp_path: Path) 
     assert linked == list(UNREGISTERED_LINKS)  # the registered one and the share button are not
     report = (tmp_path / "out" / "media_report.md").read_text(encoding="utf-8")
     assert "本次检查以6家政府网站和40个文字信息类政务新媒体为样本，对3条重要信息" in report
+    # The embedded aggregator stored the sweep: the quarter's 通报 has both sections.
+    assert quarter_report(config, "2024Q1", None, "md", tmp_path / "q.md") == 0
+    bulletin = (tmp_path / "q.md").read_text(encoding="utf-8")
+    assert f"此次对{ACCOUNTS}个政务新媒体进行了检查" in bulletin
+    assert "本次检查以6家政府网站和40个文字信息类政务新媒体为样本，对3条重要信息" in bulletin
 
 
 async def test_reposts_on_the_farm_province_sites(tmp_path: Path) -> None:
