@@ -17,7 +17,7 @@ from aiohttp import web
 
 from crawler.platforms.base import PLATFORM_NAMES
 from farm.accounts import PLATFORMS, AccountSpec, SimPost
-from farm.reposts import RepostSite, account_links, home_page, repost_list_page
+from farm.reposts import RepostSite, account_links, home_page, site_page
 
 CHINA = timezone(timedelta(hours=8))
 SHUTDOWN_S = 1.0
@@ -147,12 +147,10 @@ class PlatformFarm:
         address = sockname[0] if sockname else ""
         site = next((s for s in self.sites if site_address(s) == address), None)
         if site is not None:
-            page = (
-                repost_list_page(site)
-                if request.path.startswith("/zzzq/")
-                else home_page(site, self.at, account_links(site, self._wechat_id))
-            )
-            return web.Response(text=page, content_type="text/html")
+            status, page = site_page(site, request.path, dict(request.query), self.at)
+            if not status:
+                status, page = 200, home_page(site, self.at, account_links(site, self._wechat_id))
+            return web.Response(status=status, text=page, content_type="text/html")
         platform = next((p for p in PLATFORMS if platform_address(p) == address), "")
         if platform in ID_PARAMS:
             account_id = request.query.get(ID_PARAMS[platform], "")

@@ -185,7 +185,13 @@ async def farm_platforms(accounts: int, sites: int, seed: int, at: date | None, 
     need_farm()
     from farm.accounts import accounts_manifest, generate_accounts
     from farm.platforms import PlatformFarm
-    from farm.reposts import important_items, plant_in_accounts, repost_sites, reposts_manifest
+    from farm.reposts import (
+        important_items,
+        plant_in_accounts,
+        repost_sites,
+        reposts_manifest,
+        search_only,
+    )
 
     at = at or date.today()
     specs = generate_accounts(accounts, seed, at)
@@ -208,6 +214,7 @@ async def farm_platforms(accounts: int, sites: int, seed: int, at: date | None, 
             writer.writerows([i.title, i.source_url, i.published, i.deadline] for i in items)
         manifest = accounts_manifest(specs, at)
         manifest["reposts"] = reposts_manifest(specs, county_sites, items)
+        manifest["reposts_search_only"] = search_only(county_sites, items)
         (out / "accounts_manifest.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
         )

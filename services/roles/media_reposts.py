@@ -1,5 +1,5 @@
 """重要信息转载 across a province: each item of the province's list, looked for on every site (its
-home page and repost/news column lists) and every text account (its posts); per-unit tables.
+home page, repost/news column lists and 站内搜索) and every text account (its posts); per-unit tables.
 
 Sites are read here directly (a few pages each, through the shared politeness gates); accounts are
 judged from the posts their sweep already read. 开封 2024 Q1 checks 文字信息类 accounts only
@@ -63,7 +63,8 @@ async def read_sites(
 
     async def one(site: Site) -> tuple[str, SiteReading]:
         async with gate:
-            return site.site_id, await site_published(fetcher, site.url, at, since)
+            titles = [i.title for i in items]
+            return site.site_id, await site_published(fetcher, site.url, at, since, titles=titles)
 
     return dict(await asyncio.gather(*(one(s) for s in sites)))
 
@@ -74,7 +75,9 @@ def site_units(
     units = []
     for site in sorted(sites, key=lambda s: s.site_id):
         r = readings[site.site_id]
-        outcomes = check_unit(items, r.entries, r.reason, complete_from=r.complete_from)
+        outcomes = check_unit(
+            items, r.entries, r.reason, complete_from=r.complete_from, unread=r.unsearched
+        )
         owner = site.region_name or site.region_code
         units.append(RepostUnit(SITE, site.site_id, site.name, owner, outcomes))
     return units

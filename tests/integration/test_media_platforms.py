@@ -23,6 +23,7 @@ from farm.reposts import (
     plant_in_accounts,
     repost_sites,
     reposts_manifest,
+    search_only,
 )
 from farm.server import FarmServer
 from services.cli.media_cmd import accounts_report, accounts_sweep
@@ -176,6 +177,17 @@ async def test_reposts_on_sites_and_accounts_match_the_manifest(tmp_path: Path) 
         assert listed == {t: o for t, o in outcomes.items() if o != "按时转载"}, key
     kinds = {o for outcomes in truth.values() for o in outcomes.values()}
     assert kinds == {"按时转载", "逾期转载", "未转载", "未能检测"}
+    # Reposts only the site search reaches were found (the comparison above would say 未转载),
+    # and where the search answers 500 they are 未能检测 with the reason, never 未转载.
+    hidden = search_only(sites, items)
+    assert sum(len(titles) for titles in hidden.values()) >= 4
+    for key, titles in hidden.items():
+        site = sites[int(key.removeprefix("site-"))]
+        for title in titles:
+            assert truth[key][title] == ("未能检测" if site.search_broken else "逾期转载")
+    broken = next(s for s in sites if s.search_broken)
+    [row] = [d for d in details if d["名称"] == broken.name and d["转载情况"] == "未能检测"][:1]
+    assert row["转载标题"].startswith("站内搜索无法使用")
     with (tmp_path / "out" / "疑似未备案的政务新媒体.csv").open(encoding="utf-8-sig") as handle:
         linked = [row["账号地址"] for row in csv.DictReader(handle)]
     assert linked == list(UNREGISTERED_LINKS)  # the registered one and the share button are not
