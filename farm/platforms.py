@@ -208,6 +208,9 @@ def _weibo(spec: AccountSpec) -> web.Response:
             "created_at": _weibo_time(p.day),
             "text": f"{p.title} {p.text}",
             "user": {"id": spec.index, "screen_name": spec.shown_name},
+            # -1: anyone may comment; 2: followers only (the feed cannot show closed comments)
+            "comment_manage_info": {"comment_permission_type": -1 if spec.commented else 2},
+            "comments_count": 3 if spec.commented else 0,
         }
         if p.pinned:
             mblog["isTop"] = 1
@@ -227,6 +230,13 @@ def _douyin(spec: AccountSpec) -> web.Response:
             "create_time": _epoch(p.day),
             "is_top": int(p.pinned),
             "author": {"nickname": spec.shown_name},
+            "aweme_control": {
+                "can_forward": True,
+                "can_share": True,
+                "can_comment": spec.comments_open,
+                "can_show_comment": spec.comments_open,
+            },
+            "statistics": {"comment_count": 2 if spec.comments_open else 0},
         }
         for i, p in enumerate(_newest_first(spec))
     ]
@@ -244,6 +254,8 @@ def _toutiao(spec: AccountSpec) -> web.Response:
             "behot_time": _epoch(p.day),
             "is_original": p.original,
             "user_info": {"name": spec.shown_name},
+            "ban_comment": 0 if spec.comments_open else 1,
+            "comment_count": 1 if spec.comments_open else 0,
         }
         for p in _newest_first(spec)
     ]
@@ -259,6 +271,7 @@ def _kuaishou(spec: AccountSpec) -> web.Response:
             f"VisionVideoDetailPhoto:{spec.index}x{i}": {
                 "caption": f"{p.title} {p.text}".strip(),
                 "timestamp": _epoch(p.day) * 1000,
+                "commentCount": 4 if spec.commented else 0,
             }
             for i, p in enumerate(_newest_first(spec))
         }

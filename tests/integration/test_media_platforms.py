@@ -14,7 +14,7 @@ from crawler.fetch import Fetcher
 from crawler.netguard import NetPolicy
 from crawler.platforms.read import PlatformPoliteness, read_account
 from crawler.security import default_lexicon
-from farm.accounts import accounts_manifest, generate_accounts
+from farm.accounts import PLATFORMS, accounts_manifest, generate_accounts
 from farm.platforms import PlatformFarm
 from farm.province import generate_province
 from farm.reposts import (
@@ -39,7 +39,7 @@ from tests.conftest import AT
 
 pytestmark = pytest.mark.integration
 
-ACCOUNTS = 70  # ten per platform: every defect planted on every platform that can show it
+ACCOUNTS = 84  # twelve per platform: every defect planted on every platform that can show it
 
 
 def outcome(verdict) -> dict:
@@ -58,6 +58,7 @@ async def test_adapters_read_every_platform_view(tmp_path: Path) -> None:
     specs = generate_accounts(ACCOUNTS, 3, AT)
     manifest = accounts_manifest(specs, AT)
     rules = load_media_rules()
+    shown: dict[str, set[bool | None]] = {p: set() for p in PLATFORMS}
     async with (
         PlatformFarm(specs) as farm,
         Fetcher(PlatformPoliteness(scale=20.0), policy=NetPolicy([LOOPBACK])) as fetcher,
@@ -66,6 +67,9 @@ async def test_adapters_read_every_platform_view(tmp_path: Path) -> None:
             facts = await read_account(fetcher, spec.platform, farm.url(spec))
             want = manifest["accounts"][spec.account_id]
             assert facts.measured == (want["verdict"] != "未能检测"), (spec.platform, facts.reason)
+            channel = manifest["channels"][spec.account_id]
+            assert facts.interaction is channel, (spec.platform, spec.defect, facts)
+            shown[spec.platform].add(channel)
             if not facts.measured:
                 assert "拒绝访问" in facts.reason
                 continue
@@ -84,6 +88,14 @@ async def test_adapters_read_every_platform_view(tmp_path: Path) -> None:
                 assert not any(p.original for p in facts.posts)
             verdict = judge_account(facts, spec.platform, AT, rules, default_lexicon())
             assert verdict.verdict == want["verdict"], (spec.platform, spec.defect)
+            if channel is False:
+                assert verdict.findings[0].message == "未提供有效互动功能"
+            elif channel is None and spec.platform != "app":
+                assert any(u.startswith("M-V3: ") for u in verdict.unmeasured), verdict
+    # M-V3 is read beyond 微信: a missing channel where the view can show one, traces elsewhere.
+    assert shown["douyin"] == shown["toutiao"] == shown["wechat"] == {True, False, None}
+    assert shown["weibo"] == shown["kuaishou"] == {True, None}
+    assert shown["baijiahao"] == {None}
 
 
 async def test_account_sweep_on_nats_matches_the_manifest(tmp_path: Path) -> None:
@@ -192,12 +204,19 @@ async def test_reposts_on_sites_and_accounts_match_the_manifest(tmp_path: Path) 
         linked = [row["账号地址"] for row in csv.DictReader(handle)]
     assert linked == list(UNREGISTERED_LINKS)  # the registered one and the share button are not
     report = (tmp_path / "out" / "media_report.md").read_text(encoding="utf-8")
-    assert "本次检查以6家政府网站和40个文字信息类政务新媒体为样本，对3条重要信息" in report
+    text_accounts = 4 * ACCOUNTS // len(PLATFORMS)
+    assert (
+        f"本次检查以6家政府网站和{text_accounts}个文字信息类政务新媒体为样本，对3条重要信息"
+        in report
+    )
     # The embedded aggregator stored the sweep: the quarter's 通报 has both sections.
     assert quarter_report(config, "2024Q1", None, "md", tmp_path / "q.md") == 0
     bulletin = (tmp_path / "q.md").read_text(encoding="utf-8")
     assert f"此次对{ACCOUNTS}个政务新媒体进行了检查" in bulletin
-    assert "本次检查以6家政府网站和40个文字信息类政务新媒体为样本，对3条重要信息" in bulletin
+    assert (
+        f"本次检查以6家政府网站和{text_accounts}个文字信息类政务新媒体为样本，对3条重要信息"
+        in bulletin
+    )
 
 
 async def test_reposts_on_the_farm_province_sites(tmp_path: Path) -> None:
