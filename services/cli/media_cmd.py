@@ -264,7 +264,9 @@ def add_accounts_parser(sub: argparse._SubParsersAction) -> None:
 def add_farm_platforms_parser(farm_sub: argparse._SubParsersAction) -> None:
     """`govsweep farm platforms`."""
     platforms = farm_sub.add_parser("platforms", help="serve simulated 政务新媒体 platforms")
-    platforms.add_argument("--accounts", type=int, default=70)
+    platforms.add_argument(
+        "--accounts", type=int, default=84, help="12 per platform: every defect on each"
+    )
     platforms.add_argument("--sites", type=int, default=6, help="county sites for 重要信息转载")
     platforms.add_argument("--seed", type=int, default=1)
     platforms.add_argument(

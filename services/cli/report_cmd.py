@@ -132,7 +132,12 @@ def report(
     if reposts is not None:
         sections.append(repost_section(reposts, quarter_title(quarter), prefix or ""))
     document = build_report(
-        default_title(quarter, _region_name(prefix, verdicts), config.report.issuer),
+        default_title(
+            quarter,
+            _region_name(prefix, verdicts),
+            config.report.issuer,
+            "政府网站和政务新媒体" if accounts else "政府网站",
+        ),
         at,
         quarter,
         verdicts,
@@ -180,6 +185,9 @@ async def aggregate(config: Config, rebuild: bool, timeout: float) -> int:
                     f"{quarter}: 网站{total.sites}家，问题网站{total.problems}家，"
                     f"未能检测{total.unmeasured}家，总体合格率{total.pass_rate}"
                 )
+            for quarter in store.account_quarters():
+                accounts = store.quarter_account_verdicts(quarter)
+                print(f"{quarter}: 政务新媒体{len(accounts)}个")
         finally:
             store.close()
     return 0

@@ -451,6 +451,8 @@ def finding_counts(verdicts: list[SiteVerdict]) -> list[FindingCount]:
 def overall_summary(at: str, rows: list[RegionRow], unmeasured: list[UnmeasuredRow]) -> str:
     """总体情况: sites, sites checked, problem sites, the overall rate and the regions at 100%."""
     total = rows[-1]
+    if not total.sites:  # a quarter with 政务新媒体 results only
+        return f"截至{chinese_date(at)}，本季度无政府网站检查结果。"
     summary = (
         f"截至{chinese_date(at)}，共有政府网站{total.sites}家，完成检查{total.checked}家，"
         f"发现问题网站{total.problems}家，总体合格率{total.pass_rate}。"
@@ -482,12 +484,15 @@ def recheck_summary(rows: list[RecheckRow]) -> str:
     return f"本季度对{len(rows)}家网站进行了复查，其中{'，'.join(parts)}。"
 
 
-def default_title(quarter: str, region: str = "", issuer: str = "") -> str:
+def default_title(
+    quarter: str, region: str = "", issuer: str = "", subject: str = "政府网站"
+) -> str:
     """e.g. "贵州省2024年第一季度政府网站检查情况"; with an issuing office, as offices title it:
-    "贵州省人民政府办公厅关于2024年第一季度贵州省政府网站检查情况的通报"."""
+    "贵州省人民政府办公厅关于2024年第一季度贵州省政府网站检查情况的通报". `subject`
+    "政府网站和政务新媒体" when the 通报 covers accounts too."""
     if issuer:
-        return f"{issuer}关于{quarter_name(quarter)}{region}政府网站检查情况的通报"
-    return f"{region}{quarter_name(quarter)}政府网站检查情况"
+        return f"{issuer}关于{quarter_name(quarter)}{region}{subject}检查情况的通报"
+    return f"{region}{quarter_name(quarter)}{subject}检查情况"
 
 
 def scope_name(verdicts: list[SiteVerdict]) -> str:

@@ -121,7 +121,7 @@ def repost_summary(items: list[ImportantItem], units: list[RepostUnit]) -> str:
         f"检查转载及时性：按时转载{totals[0]}次，逾期转载{totals[1]}次，未转载{totals[2]}次"
     )
     if totals[3]:
-        text += f"，{totals[3]}次因无法访问未能检测"
+        text += f"，{totals[3]}次未能检测（原因见明细）"
     return text + "。"
 
 

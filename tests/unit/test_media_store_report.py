@@ -124,6 +124,7 @@ def test_report_has_the_new_media_section_in_every_format(config: Config, tmp_pa
     assert report(config, QUARTER, None, None, md) == 0
     text = md.read_text(encoding="utf-8")
     # 8 accounts: 微博 4 (1 不合格), 微信 3 (all measured), 抖音 1.
+    assert text.startswith("# 河南省2024年第一季度政府网站和政务新媒体检查情况")
     assert "## 三、政务新媒体检查情况" in text
     assert "此次对8个政务新媒体进行了检查，合格7个，不合格1个，合格率为87.50%" in text
     assert "政务微博4个，发现不合格1个，合格率为75.00%" in text
@@ -180,6 +181,20 @@ def test_no_account_results_means_no_section(tmp_path: Path) -> None:
     )
     store.close()
     assert report(config, QUARTER, None, None, tmp_path / "q.md") == 0
-    assert "政务新媒体" not in (tmp_path / "q.md").read_text(encoding="utf-8")
+    text = (tmp_path / "q.md").read_text(encoding="utf-8")
+    assert text.startswith("# 河南省2024年第一季度政府网站检查情况")
+    assert "政务新媒体" not in text
     with pytest.raises(UsageError, match="no verdicts for 2023Q4"):
         report(config, "2023Q4", None, None, tmp_path / "old.md")
+
+
+def test_a_quarter_of_accounts_only_is_reported(tmp_path: Path) -> None:
+    config = Config(state_dir=str(tmp_path / "state"), metrics_port=-1)
+    store = Store(store_path(config))
+    verdict = account_verdict(WEIBO[0], PASS)
+    assert publish(Aggregator(store), "account", verdict, f"media-a.{WEIBO[0].account_id}")
+    store.close()
+    assert report(config, QUARTER, None, None, tmp_path / "q.md") == 0
+    text = (tmp_path / "q.md").read_text(encoding="utf-8")
+    assert "截至2024年3月20日，本季度无政府网站检查结果。" in text
+    assert "此次对1个政务新媒体进行了检查，合格1个，不合格0个，合格率为100%" in text
