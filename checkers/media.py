@@ -49,7 +49,8 @@ def judge_account(
     if interaction:
         findings.append(interaction)
     elif facts.interaction is None and platform in rules.update.platforms:
-        unmeasured.append(f"{rules.interaction.indicator}: 公开页面未显示互动渠道，需人工核查")
+        why = facts.interaction_detail or "公开页面未显示互动渠道"
+        unmeasured.append(f"{rules.interaction.indicator}: {why}，需人工核查")
     findings += _candidates(posts, rules, lexicon)
     if platform in rules.update.platforms:  # local update rules need a post list (not apps)
         findings += [f for r in rules.local if (f := _local(r, posts, platform, at, rules.version))]

@@ -97,12 +97,15 @@ def check_unit(
     reason: str = "",
     threshold: float = THRESHOLD,
     complete_from: str | None = None,
+    unread: dict[str, str] | None = None,
 ) -> list[RepostOutcome]:
     """Every item's outcome for one unit; `published` None means the unit could not be read.
 
     `complete_from` is the day from which what was read is complete (a feed or list cut off after
     its first pages shows nothing older); None means complete. An item not found that was published
-    before that day may sit in the part not read: 未能检测, never 未转载.
+    before that day may sit in the part not read: 未能检测, never 未转载. `unread` names items a
+    place that may hold them could not be read for (a failed site search), with why: not found
+    elsewhere, they are 未能检测 too.
     """
     if published is None:
         return [RepostOutcome(i.title, UNMEASURED, title=reason) for i in items]
@@ -112,5 +115,7 @@ def check_unit(
         if outcome.outcome == MISSING and complete_from and item.published < complete_from:
             why = f"只读取到{complete_from}以后的信息，未覆盖发布日期{item.published}"
             outcome = RepostOutcome(item.title, UNMEASURED, title=why)
+        elif outcome.outcome == MISSING and unread and item.title in unread:
+            outcome = RepostOutcome(item.title, UNMEASURED, title=unread[item.title])
         outcomes.append(outcome)
     return outcomes

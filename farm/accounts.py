@@ -9,6 +9,12 @@ exactly 14 days before T (合格; none in the last week), `reposts_only` recent 
 baseline), `misnamed`: the platform shows another name than the registry (存在问题 "备案信息有误"),
 `weekly_once` has one post in the last week (开封 overlay: 存在问题 "一周未更新两次"
 for text accounts). `variants["开封-2024"]` is the expected outcome under that overlay.
+
+M-V3 (`channels`: what the public view shows): `no_channel` is planted where the view can show a
+channel missing — the WeChat menu without 留言/咨询, every 抖音 video or 头条 item with comments
+closed. 微博 and 快手 show comments only by their traces (a post open to anyone, comments
+received): half their accounts carry them (True), the other half show nothing (None, a person
+checks). 百家号 and apps never show it (None).
 """
 
 from __future__ import annotations
@@ -66,6 +72,8 @@ DEFECTS = [
     "misnamed",
 ]
 NAME_PLATFORMS = ("weibo", "douyin", "toutiao", "kuaishou")  # views that show the account's name
+CLOSABLE_PLATFORMS = ("wechat", "douyin", "toutiao")  # views that show a channel missing
+TRACE_PLATFORMS = ("weibo", "kuaishou")  # views that show comments only by their traces
 LEXICON_TEXT = "推进一带一路战略走深走实"  # a wrong form in crawler/lexicon.toml (示例词条)
 PERSONAL_TEXT = "公示名单：张三，身份证号11010519491231002X，联系电话13812345678"
 
@@ -91,6 +99,22 @@ class AccountSpec:
     posts: list[SimPost] = field(default_factory=list)
     menu: list[str] = field(default_factory=list)  # WeChat custom menu
     download: bool = True  # app: the download page offers a download
+    commented: bool = True  # 微博 / 快手: posts show comments (open to anyone, comments received)
+
+    @property
+    def comments_open(self) -> bool:
+        return self.defect != "no_channel"
+
+    @property
+    def channel(self) -> bool | None:
+        """M-V3 as the public view shows it: True open, False missing, None not shown."""
+        if self.defect == "blocked":
+            return None
+        if self.platform in CLOSABLE_PLATFORMS:
+            return self.comments_open
+        if self.platform in TRACE_PLATFORMS:
+            return True if self.commented else None
+        return None
 
     @property
     def shown_name(self) -> str:
@@ -113,6 +137,7 @@ def generate_accounts(n: int, seed: int, at: date) -> list[AccountSpec]:
             spec.download = defect != "no_download"
         else:
             spec.posts = _posts(rng, defect, at)
+        spec.commented = (index // len(PLATFORMS)) % 2 == 0
         if platform == "wechat":
             spec.menu = (
                 ["政务公开", "办事服务"]
@@ -130,7 +155,7 @@ def _defect_for(index: int, platform: str) -> str:
     cycle = [
         d
         for d in DEFECTS
-        if (d != "no_channel" or platform == "wechat")
+        if (d != "no_channel" or platform in CLOSABLE_PLATFORMS)
         and (d != "misnamed" or platform in NAME_PLATFORMS)
     ] + ["", "", ""]
     return cycle[(index // len(PLATFORMS) + PLATFORMS.index(platform)) % len(cycle)]
@@ -198,5 +223,6 @@ def accounts_manifest(accounts: list[AccountSpec], at: date) -> dict:
         "at": at.isoformat(),
         "accounts": per_account,
         "platforms": rates,
+        "channels": {a.account_id: a.channel for a in accounts},
         "variants": {"开封-2024": {a.account_id: expected(a, "开封-2024") for a in accounts}},
     }

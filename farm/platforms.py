@@ -17,7 +17,7 @@ from aiohttp import web
 
 from crawler.platforms.base import PLATFORM_NAMES
 from farm.accounts import PLATFORMS, AccountSpec, SimPost
-from farm.reposts import RepostSite, account_links, home_page, repost_list_page
+from farm.reposts import RepostSite, account_links, home_page, site_page
 
 CHINA = timezone(timedelta(hours=8))
 SHUTDOWN_S = 1.0
@@ -147,12 +147,10 @@ class PlatformFarm:
         address = sockname[0] if sockname else ""
         site = next((s for s in self.sites if site_address(s) == address), None)
         if site is not None:
-            page = (
-                repost_list_page(site)
-                if request.path.startswith("/zzzq/")
-                else home_page(site, self.at, account_links(site, self._wechat_id))
-            )
-            return web.Response(text=page, content_type="text/html")
+            status, page = site_page(site, request.path, dict(request.query), self.at)
+            if not status:
+                status, page = 200, home_page(site, self.at, account_links(site, self._wechat_id))
+            return web.Response(status=status, text=page, content_type="text/html")
         platform = next((p for p in PLATFORMS if platform_address(p) == address), "")
         if platform in ID_PARAMS:
             account_id = request.query.get(ID_PARAMS[platform], "")
@@ -210,6 +208,9 @@ def _weibo(spec: AccountSpec) -> web.Response:
             "created_at": _weibo_time(p.day),
             "text": f"{p.title} {p.text}",
             "user": {"id": spec.index, "screen_name": spec.shown_name},
+            # -1: anyone may comment; 2: followers only (the feed cannot show closed comments)
+            "comment_manage_info": {"comment_permission_type": -1 if spec.commented else 2},
+            "comments_count": 3 if spec.commented else 0,
         }
         if p.pinned:
             mblog["isTop"] = 1
@@ -229,6 +230,13 @@ def _douyin(spec: AccountSpec) -> web.Response:
             "create_time": _epoch(p.day),
             "is_top": int(p.pinned),
             "author": {"nickname": spec.shown_name},
+            "aweme_control": {
+                "can_forward": True,
+                "can_share": True,
+                "can_comment": spec.comments_open,
+                "can_show_comment": spec.comments_open,
+            },
+            "statistics": {"comment_count": 2 if spec.comments_open else 0},
         }
         for i, p in enumerate(_newest_first(spec))
     ]
@@ -246,6 +254,8 @@ def _toutiao(spec: AccountSpec) -> web.Response:
             "behot_time": _epoch(p.day),
             "is_original": p.original,
             "user_info": {"name": spec.shown_name},
+            "ban_comment": 0 if spec.comments_open else 1,
+            "comment_count": 1 if spec.comments_open else 0,
         }
         for p in _newest_first(spec)
     ]
@@ -261,6 +271,7 @@ def _kuaishou(spec: AccountSpec) -> web.Response:
             f"VisionVideoDetailPhoto:{spec.index}x{i}": {
                 "caption": f"{p.title} {p.text}".strip(),
                 "timestamp": _epoch(p.day) * 1000,
+                "commentCount": 4 if spec.commented else 0,
             }
             for i, p in enumerate(_newest_first(spec))
         }

@@ -2,6 +2,8 @@
 
 `callback({"errno": 0, "data": {"list": [{"itemData": {"title": …, "abstract": …, "ctime":
 1700000000, "url": …, "is_origin": 1}}]}})`. A non-zero `errno` (anti-crawl, 验证) is 未能检测.
+
+M-V3: the author feed carries no comment switch nor counts: `interaction` stays None, with why.
 """
 
 from __future__ import annotations
@@ -38,7 +40,12 @@ class Baijiahao:
             posts = [_post(entry["itemData"]) for entry in data["data"]["list"]]
         except (msgspec.DecodeError, AttributeError, KeyError, TypeError, ValueError) as exc:
             return unmeasured(url, f"百家号页面结构无法识别 ({type(exc).__name__})")
-        return AccountFacts(url=url, measured=True, posts=posts)
+        return AccountFacts(
+            url=url,
+            measured=True,
+            posts=posts,
+            interaction_detail="百家号作者主页不显示评论是否开放",
+        )
 
 
 def _post(item: dict) -> Post:

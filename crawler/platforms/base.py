@@ -92,3 +92,13 @@ def plain_text(html: str) -> str:
 
 def is_url(address: str) -> bool:
     return address.startswith(("http://", "https://"))
+
+
+def comment_switches(switches: list[bool | None], what: str) -> tuple[bool | None, str]:
+    """M-V3 from per-post comment switches (True open, False closed, None not shown): open when one
+    post is open, missing only when every post says closed, else not known."""
+    if any(s is True for s in switches):
+        return True, f"评论开放：{switches.count(True)}/{len(switches)}条{what}可评论"
+    if switches and all(s is False for s in switches):
+        return False, f"全部{len(switches)}条{what}已关闭评论"
+    return None, f"{what}列表未显示评论是否开放"

@@ -3,13 +3,16 @@
 `{"status_code": 0, "aweme_list": [{"aweme_id": …, "desc": …, "create_time": 1700000000,
 "is_top": 1, "author": {"nickname": …}}]}`. Without the platform's signed parameters it answers an empty body or a non-zero
 `status_code`: 未能检测. A video is the account's own post (抖音 has no 转发 in the list).
+
+M-V3: each video's `aweme_control.can_comment` says whether comments are open; the channel is
+missing only when every video listed has comments closed (None when the list does not say).
 """
 
 from __future__ import annotations
 
 import msgspec
 
-from crawler.platforms.base import AccountFacts, Post, is_url, unmeasured
+from crawler.platforms.base import AccountFacts, Post, comment_switches, is_url, unmeasured
 from crawler.platforms.timefmt import epoch_day
 
 
@@ -47,4 +50,10 @@ class Douyin:
             name = next((a["nickname"] for a in authors if a.get("nickname")), "")
         except (msgspec.DecodeError, AttributeError, KeyError, TypeError, ValueError) as exc:
             return unmeasured(url, f"抖音页面结构无法识别 ({type(exc).__name__})")
-        return AccountFacts(url=url, measured=True, posts=posts, name=name)
+        facts = AccountFacts(url=url, measured=True, posts=posts, name=name)
+        controls = [item.get("aweme_control") for item in data.get("aweme_list") or []]
+        facts.interaction, facts.interaction_detail = comment_switches(
+            [c.get("can_comment") if isinstance(c, dict) else None for c in controls],
+            "抖音作品",
+        )
+        return facts

@@ -3,6 +3,9 @@
 The page carries `window.__APOLLO_STATE__ = {"defaultClient": {"VisionVideoDetailPhoto:<id>":
 {"caption": …, "timestamp": 1700000000000, …}, "VisionVideoDetailAuthor:<id>": {"name": …}, …}};`. A page without that state (a 滑块验证 page,
 a login wall) is 未能检测.
+
+M-V3: a video with comments (`commentCount` > 0) shows them open; the page carries no comment
+switch, so closed comments never show: otherwise `interaction` stays None (a person checks).
 """
 
 from __future__ import annotations
@@ -49,4 +52,12 @@ class Kuaishou:
             name = next((a["name"] for a in authors if a.get("name")), "")
         except (msgspec.DecodeError, AttributeError, KeyError, TypeError, ValueError) as exc:
             return unmeasured(url, f"快手页面结构无法识别 ({type(exc).__name__})")
-        return AccountFacts(url=url, measured=True, posts=posts, name=name)
+        facts = AccountFacts(url=url, measured=True, posts=posts, name=name)
+        photos = [v for k, v in state.items() if k.startswith(PHOTO_KEY)]
+        commented = [v for v in photos if (v.get("commentCount") or 0) > 0]
+        if commented:
+            facts.interaction = True
+            facts.interaction_detail = f"评论开放：{len(commented)}/{len(photos)}条作品有评论"
+        else:
+            facts.interaction_detail = "快手主页不显示评论是否开放，作品均无评论"
+        return facts

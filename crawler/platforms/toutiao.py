@@ -3,13 +3,23 @@
 `{"message": "success", "data": [{"title": …, "abstract": …, "publish_time": 1700000000,
 "article_url": …, "is_original": true, "user_info": {"name": …}}]}`; a 微头条 without a title has only `content`. Anything but
 `"message": "success"` (e.g. "error", a captcha) is 未能检测.
+
+M-V3: an item's `ban_comment` (0 comments open, 1 closed); the channel is missing only when every
+item listed has comments banned (None when the feed does not say).
 """
 
 from __future__ import annotations
 
 import msgspec
 
-from crawler.platforms.base import AccountFacts, Post, is_url, plain_text, unmeasured
+from crawler.platforms.base import (
+    AccountFacts,
+    Post,
+    comment_switches,
+    is_url,
+    plain_text,
+    unmeasured,
+)
 from crawler.platforms.timefmt import epoch_day
 
 TITLE_CHARS = 60
@@ -38,7 +48,12 @@ class Toutiao:
             name = next((u["name"] for u in users if u.get("name")), "")
         except (msgspec.DecodeError, AttributeError, KeyError, TypeError, ValueError) as exc:
             return unmeasured(url, f"今日头条页面结构无法识别 ({type(exc).__name__})")
-        return AccountFacts(url=url, measured=True, posts=posts, name=name)
+        facts = AccountFacts(url=url, measured=True, posts=posts, name=name)
+        bans = [item.get("ban_comment") for item in data["data"]]
+        facts.interaction, facts.interaction_detail = comment_switches(
+            [None if b is None else not b for b in bans], "头条信息"
+        )
+        return facts
 
 
 def _post(item: dict) -> Post:

@@ -3,6 +3,11 @@
 `{"ok": 1, "data": {"cards": [{"card_type": 9, "mblog": {"created_at": "Sat Dec 02 10:00:00 +0800
 2023", "text": "…", "isTop": 1, "user": {"screen_name": …}, "retweeted_status": {…}}}]}}`; a post with `retweeted_status` is a
 转发. Weibo answers visitors it does not trust with `ok: 0` ("请先登录") or HTTP 418/432: 未能检测.
+
+M-V3: a post anyone may comment on (`comment_manage_info.comment_permission_type` -1) or that has
+comments (`comments_count` > 0) shows the channel open. The feed does not tell comments closed from
+comments restricted (followers only, approval) and does not carry the profile's 私信 button, so it
+never shows the channel missing: otherwise `interaction` stays None (a person checks).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from crawler.platforms.base import AccountFacts, Post, is_url, plain_text, unmea
 from crawler.platforms.timefmt import weibo_day
 
 TITLE_CHARS = 60
+ANYONE_MAY_COMMENT = -1  # comment_manage_info.comment_permission_type
 
 
 class Weibo:
@@ -38,7 +44,22 @@ class Weibo:
             name = next((b["user"]["screen_name"] for b in blogs if b.get("user")), "")
         except (msgspec.DecodeError, AttributeError, KeyError, TypeError, ValueError) as exc:
             return unmeasured(url, f"微博页面结构无法识别 ({type(exc).__name__})")
-        return AccountFacts(url=url, measured=True, posts=posts, name=name)
+        facts = AccountFacts(url=url, measured=True, posts=posts, name=name)
+        facts.interaction, facts.interaction_detail = _comments(blogs)
+        return facts
+
+
+def _comments(blogs: list[dict]) -> tuple[bool | None, str]:
+    """(True, detail) when a post is open to comments, else (None, why it is not known)."""
+    open_ = [
+        b
+        for b in blogs
+        if (b.get("comment_manage_info") or {}).get("comment_permission_type") == ANYONE_MAY_COMMENT
+        or (b.get("comments_count") or 0) > 0
+    ]
+    if open_:
+        return True, f"评论开放：{len(open_)}/{len(blogs)}条微博可评论或有评论"
+    return None, "微博公开页面未显示评论开放（关闭或仅限粉丝无法区分）"
 
 
 def _post(mblog: dict) -> Post:

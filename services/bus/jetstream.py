@@ -11,6 +11,8 @@ Subjects (documented in ARCHITECTURE.md):
   govsweep.results.column.<sweep_id>.<site_id>.<n>  column facts
   govsweep.results.verdict.<sweep_id>.<site_id>     site verdict
   govsweep.results.probe.<site_id>                  availability probe (services.roles.monitor)
+  govsweep.results.account.<sweep_id>.<account_id>  account verdict (services.roles.media_sweep)
+  govsweep.results.reposts.<sweep_id>               重要信息转载 outcomes of an account sweep
   govsweep.results.deadletter.<consumer>            a job that failed MAX_DELIVER times (DeadLetter)
 
 Roles outlive the server: the client reconnects forever, and after every reconnect the streams,
@@ -63,6 +65,7 @@ SUBJECT_ACCOUNT_JOB = (
     "govsweep.jobs.account.{account_id}"  # 政务新媒体 (services.roles.media_sweep)
 )
 SUBJECT_ACCOUNT_RESULT = "govsweep.results.account.{sweep_id}.{account_id}"
+SUBJECT_REPOSTS = "govsweep.results.reposts.{sweep_id}"  # 重要信息转载 outcomes of an account sweep
 SUBJECT_DEAD_LETTER = "govsweep.results.deadletter.{consumer}"
 
 # Durable consumers: (stream, name, filter subjects). Work-queue consumers must not overlap.
@@ -74,7 +77,15 @@ CONSUMERS: dict[str, tuple[str, list[str]]] = {
     "browser": (JOBS_STREAM, ["govsweep.jobs.browser.>"]),
     "crawl-account": (JOBS_STREAM, ["govsweep.jobs.account.>"]),
     "checker": (RESULTS_STREAM, ["govsweep.results.home.>", "govsweep.results.column.>"]),
-    "aggregator": (RESULTS_STREAM, ["govsweep.results.sweep.>", "govsweep.results.verdict.>"]),
+    "aggregator": (
+        RESULTS_STREAM,
+        [
+            "govsweep.results.sweep.>",
+            "govsweep.results.verdict.>",
+            "govsweep.results.account.>",
+            "govsweep.results.reposts.>",
+        ],
+    ),
 }
 
 # Retention per subject class on the results stream: the stream keeps everything RESULTS_MAX_AGE_S

@@ -1,7 +1,8 @@
 """政务新媒体 messages on the bus (the account half of a sweep), as msgspec Structs.
 
 Subjects (ARCHITECTURE.md, "政务新媒体"): `govsweep.jobs.account.<标识码>` carries an `AccountJob`,
-`govsweep.results.account.<sweep>.<标识码>` an `AccountVerdict`.
+`govsweep.results.account.<sweep>.<标识码>` an `AccountVerdict`, `govsweep.results.reposts.<sweep>` a
+`RepostCheck` (the 重要信息转载 outcomes of an account sweep run with a repost list).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import msgspec
 
 from checkers.model import Verdict
+from checkers.reposts import ImportantItem, RepostOutcome
 from crawler.platforms.base import AccountFacts
 
 
@@ -43,4 +45,25 @@ class AccountVerdict(msgspec.Struct):
     account: Account
     verdict: Verdict
     facts: AccountFacts
+    checked_at: str
+
+
+class RepostUnit(msgspec.Struct):
+    """One site or account of a 重要信息转载 check, with its outcome per item."""
+
+    kind: str  # 政府网站 or 政务新媒体
+    key: str  # 网站标识码 or 政务新媒体标识码
+    name: str
+    owner: str  # 主管单位 (account) or 地区/部门 (site)
+    outcomes: list[RepostOutcome]
+
+
+class RepostCheck(msgspec.Struct):
+    """The 重要信息转载 outcomes of one account sweep: the province's items and every unit."""
+
+    sweep_id: str
+    at: str
+    quarter: str
+    items: list[ImportantItem]
+    units: list[RepostUnit]
     checked_at: str

@@ -12,34 +12,43 @@ from pathlib import Path
 
 import msgspec
 
-from services.bus.media_schema import AccountVerdict
+from services.bus.jetstream import SUBJECT_REPOSTS, Bus
+from services.bus.media_schema import AccountVerdict, RepostCheck
 from services.cli.common import UsageError, date_arg, need_farm, quarter_arg, until_signalled
 from services.config import Config
 from services.media_registry import AccountRegistryInvalid, check_accounts, load_accounts
 from services.registry import RegistryInvalid, load_registry
 from services.reporting.media_report import (
-    latest,
     markdown_section,
-    media_markdown,
-    media_tables,
+    media_section,
     quarter_title,
     write_media_csv,
 )
-from services.reporting.report import RATE_STYLES, Table
+from services.reporting.report import RATE_STYLES, Section, Table
+from services.reporting.store import Store, StoreError
 from services.repost_items import RepostListInvalid, load_items
 from services.roles import media_sweep
+from services.roles.aggregator import Aggregator, ReplayError, replay, store_path
 from services.roles.media_reposts import (
     UNREGISTERED_HEADER,
     account_units,
     read_sites,
-    repost_summary,
-    repost_tables,
+    repost_section,
     site_units,
     unregistered,
 )
-from services.roles.media_sweep import account_fetcher, quarter_verdicts, run_account_sweep
+from services.roles.media_sweep import account_fetcher, run_account_sweep
 from services.roles.runtime import Runtime
 from services.roles.scheduler import quarter_of
+
+REPLAY_TIMEOUT_S = 600.0
+
+
+def open_store(config: Config) -> Store:
+    try:
+        return Store(store_path(config))
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def accounts_check(path: Path) -> int:
@@ -82,21 +91,21 @@ async def accounts_sweep(
         return 2
     at = at or date.today()
     quarter = quarter or quarter_of(at)
-    sweep_id, verdicts = await run_account_sweep(config, accounts, at, quarter, overlays, timeout)
-    out = out or Path(config.state_dir) / "reports" / sweep_id
     style = RATE_STYLES[rate_style]
     title = quarter_title(quarter)
-    markdown = media_markdown(verdicts, title, style)
-    tables = media_tables(verdicts, title, style)
-    extra_tables: list[Table] = []
-    if items:
+    repost_parts: list[Section] = []
+
+    async def check_reposts(bus: Bus, sweep_id: str, verdicts: list[AccountVerdict]) -> None:
+        """重要信息转载 over the accounts' posts and the sites; the outcomes go on the results
+        stream (the store keeps them for `govsweep report`)."""
         units = account_units(items, verdicts)
+        extra: list[Table] = []
         if sites:
             async with account_fetcher(config) as fetcher:
                 readings = await read_sites(fetcher, items, sites, at)
             units = site_units(items, sites, readings) + units
             missing = unregistered(sites, readings, accounts)
-            extra_tables.append(
+            extra.append(
                 Table(
                     "疑似未备案的政务新媒体",
                     f"{title}疑似未备案的政务新媒体",
@@ -104,20 +113,29 @@ async def accounts_sweep(
                     missing,
                 )
             )
-        extra = repost_tables(units, title) + extra_tables
-        markdown += "\n" + markdown_section("重要信息转载", repost_summary(items, units), extra)
-        tables += extra
-    write_report(out, markdown, tables, verdicts)
+        check = RepostCheck(sweep_id, at.isoformat(), quarter, items, units, media_sweep.now())
+        await bus.publish(
+            SUBJECT_REPOSTS.format(sweep_id=sweep_id), check, msg_id=f"reposts-{sweep_id}"
+        )
+        section = repost_section(check, title)
+        section.tables += extra
+        repost_parts.append(section)
+
+    sweep_id, verdicts = await run_account_sweep(
+        config, accounts, at, quarter, overlays, timeout, check_reposts if items else None
+    )
+    out = out or Path(config.state_dir) / "reports" / sweep_id
+    sections = [media_section(verdicts, title, style), *repost_parts]
+    write_report(out, sections, verdicts)
     return 0
 
 
-def write_report(
-    out: Path, markdown: str, tables: list[Table], verdicts: list[AccountVerdict]
-) -> None:
+def write_report(out: Path, sections: list[Section], verdicts: list[AccountVerdict]) -> None:
     """media_report.md, a CSV per table and account_verdicts.jsonl in `out`; the Markdown printed."""
     out.mkdir(parents=True, exist_ok=True)
+    markdown = "\n".join(markdown_section(s.heading, s.paragraph, s.tables) for s in sections)
     (out / "media_report.md").write_text(markdown, encoding="utf-8")
-    write_media_csv(out, tables)
+    write_media_csv(out, [table for section in sections for table in section.tables])
     with (out / "account_verdicts.jsonl").open("wb") as handle:
         for verdict in verdicts:
             handle.write(msgspec.json.encode(verdict) + b"\n")
@@ -126,17 +144,27 @@ def write_report(
 
 
 async def accounts_report(config: Config, quarter: str, rate_style: str, out: Path) -> int:
-    """The quarter's new-media report from every account sweep in the results stream (latest
-    measured verdict per account)."""
+    """The quarter's new-media report (latest measured verdict per account, the quarter's latest
+    转载 check): the store is brought up to date from the results stream first, as `govsweep
+    aggregate` does, then read like `govsweep report` reads it."""
     async with Runtime(config) as rt:
         assert rt.bus is not None
-        verdicts = latest(await quarter_verdicts(rt.bus, quarter))
+        store = open_store(config)
+        try:
+            await replay(rt.bus, Aggregator(store), REPLAY_TIMEOUT_S)
+            verdicts = store.quarter_account_verdicts(quarter)
+            check = store.repost_check(quarter)
+        except ReplayError as exc:
+            raise UsageError(str(exc)) from None
+        finally:
+            store.close()
     if not verdicts:
         raise UsageError(f"no account verdicts for {quarter} in the results stream")
-    style = RATE_STYLES[rate_style]
     title = quarter_title(quarter)
-    markdown = media_markdown(verdicts, title, style)
-    write_report(out, markdown, media_tables(verdicts, title, style), verdicts)
+    sections = [media_section(verdicts, title, RATE_STYLES[rate_style])]
+    if check is not None:
+        sections.append(repost_section(check, title))
+    write_report(out, sections, verdicts)
     return 0
 
 
@@ -157,7 +185,13 @@ async def farm_platforms(accounts: int, sites: int, seed: int, at: date | None, 
     need_farm()
     from farm.accounts import accounts_manifest, generate_accounts
     from farm.platforms import PlatformFarm
-    from farm.reposts import important_items, plant_in_accounts, repost_sites, reposts_manifest
+    from farm.reposts import (
+        important_items,
+        plant_in_accounts,
+        repost_sites,
+        reposts_manifest,
+        search_only,
+    )
 
     at = at or date.today()
     specs = generate_accounts(accounts, seed, at)
@@ -180,6 +214,7 @@ async def farm_platforms(accounts: int, sites: int, seed: int, at: date | None, 
             writer.writerows([i.title, i.source_url, i.published, i.deadline] for i in items)
         manifest = accounts_manifest(specs, at)
         manifest["reposts"] = reposts_manifest(specs, county_sites, items)
+        manifest["reposts_search_only"] = search_only(county_sites, items)
         (out / "accounts_manifest.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
         )
@@ -229,7 +264,9 @@ def add_accounts_parser(sub: argparse._SubParsersAction) -> None:
 def add_farm_platforms_parser(farm_sub: argparse._SubParsersAction) -> None:
     """`govsweep farm platforms`."""
     platforms = farm_sub.add_parser("platforms", help="serve simulated 政务新媒体 platforms")
-    platforms.add_argument("--accounts", type=int, default=70)
+    platforms.add_argument(
+        "--accounts", type=int, default=84, help="12 per platform: every defect on each"
+    )
     platforms.add_argument("--sites", type=int, default=6, help="county sites for 重要信息转载")
     platforms.add_argument("--seed", type=int, default=1)
     platforms.add_argument(

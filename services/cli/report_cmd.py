@@ -13,6 +13,7 @@ from services.bus.schema import SiteVerdict
 from services.cli.common import UsageError
 from services.config import Config
 from services.reporting import report_formats
+from services.reporting.media_report import media_section, quarter_title
 from services.reporting.regions import NATIONAL_CODE, is_plausible_code, name_of, province_of
 from services.reporting.report import (
     RATE_STYLES,
@@ -27,6 +28,7 @@ from services.reporting.report import (
 )
 from services.reporting.store import Store, StoreError
 from services.roles.aggregator import Aggregator, ReplayError, replay, store_path
+from services.roles.media_reposts import repost_section
 from services.roles.recheck import (
     RecheckError,
     parse_request,
@@ -92,7 +94,8 @@ def report(
     out: Path,
     rate_style: str = "guizhou",
 ) -> int:
-    """Write the quarter's 通报 from the store, for the whole store or one region."""
+    """Write the quarter's 通报 from the store, for the whole store or one region; with the
+    政务新媒体 and 重要信息转载 sections when the quarter has account sweeps."""
     fmt = fmt or SUFFIXES.get(out.suffix.lower())
     if fmt not in FORMATS:
         raise UsageError(f"--out {out}: say --format ({', '.join(FORMATS)}) or use a known suffix")
@@ -104,29 +107,45 @@ def report(
         verdicts = store.quarter_verdicts(quarter)
         history = store.rechecked_history(quarter)
         sweeps = store.sweeps(quarter)
-        quarters = store.quarters()
+        quarters = sorted(set(store.quarters()) | set(store.account_quarters()))
+        accounts = store.quarter_account_verdicts(quarter)
+        reposts = store.repost_check(quarter)
     finally:
         store.close()
-    if not verdicts:
+    if not verdicts and not accounts:
         known = ", ".join(quarters) or "none"
         raise UsageError(f"no verdicts for {quarter} in {store_path(config)} (quarters: {known})")
     if prefix:
         verdicts = [v for v in verdicts if v.site.region_code.startswith(prefix)]
         history = {k: h for k, h in history.items() if h[0].site.region_code.startswith(prefix)}
-        if not verdicts:
+        # An account is in a region by its 地区代码 (or 标识码): one without a code is left out.
+        accounts = [a for a in accounts if a.account.region_code.startswith(prefix)]
+        if not verdicts and not accounts:
             raise UsageError(f"--region {region}: no site of {quarter} has a code under {prefix}")
     # 截至: the quarter's last sweep (a recheck's own date is shown in the 复查 table).
     swept = [s.at for s in sweeps] or [v.at for v in verdicts if not v.recheck]
-    at = max(swept or [v.at for v in verdicts])
+    at = max(swept or [v.at for v in verdicts] or [a.at for a in accounts])
+    style = RATE_STYLES[rate_style]
+    sections = []
+    if accounts:
+        sections.append(media_section(accounts, quarter_title(quarter), style))
+    if reposts is not None:
+        sections.append(repost_section(reposts, quarter_title(quarter), prefix or ""))
     document = build_report(
-        default_title(quarter, _region_name(prefix, verdicts), config.report.issuer),
+        default_title(
+            quarter,
+            _region_name(prefix, verdicts),
+            config.report.issuer,
+            "政府网站和政务新媒体" if accounts else "政府网站",
+        ),
         at,
         quarter,
         verdicts,
         history=history,
         level=_level(prefix, verdicts),
-        style=RATE_STYLES[rate_style],
+        style=style,
         issuer=config.report.issuer,
+        sections=sections,
     )
     if fmt == "csv":
         write_report_csv(out, document)
@@ -166,6 +185,9 @@ async def aggregate(config: Config, rebuild: bool, timeout: float) -> int:
                     f"{quarter}: 网站{total.sites}家，问题网站{total.problems}家，"
                     f"未能检测{total.unmeasured}家，总体合格率{total.pass_rate}"
                 )
+            for quarter in store.account_quarters():
+                accounts = store.quarter_account_verdicts(quarter)
+                print(f"{quarter}: 政务新媒体{len(accounts)}个")
         finally:
             store.close()
     return 0

@@ -19,6 +19,7 @@ from services.reporting.report import (
     QUARTER_NAMES,
     TOTAL,
     RateStyle,
+    Section,
     Table,
     markdown_table,
     pass_rate,
@@ -167,11 +168,19 @@ def media_tables(
     ]
 
 
+def media_section(
+    verdicts: list[AccountVerdict], quarter_title: str = "", style: RateStyle = GUIZHOU
+) -> Section:
+    """The 政务新媒体 part of a 通报: the summary paragraph and the attachments."""
+    tables = media_tables(verdicts, quarter_title, style)
+    return Section("政务新媒体检查情况", summary(latest(verdicts), style), tables)
+
+
 def media_markdown(
     verdicts: list[AccountVerdict], quarter_title: str = "", style: RateStyle = GUIZHOU
 ) -> str:
-    tables = media_tables(verdicts, quarter_title, style)
-    return markdown_section("政务新媒体检查情况", summary(latest(verdicts), style), tables)
+    section = media_section(verdicts, quarter_title, style)
+    return markdown_section(section.heading, section.paragraph, section.tables)
 
 
 def markdown_section(heading: str, paragraph: str, tables: list[Table]) -> str:

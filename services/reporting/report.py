@@ -28,6 +28,7 @@ TOTAL = "合计"
 NO_RATE = "—"  # a region where no site could be checked has no 合格率
 REGION_LEVELS = ("province", "city", "county")
 QUARTER_NAMES = {"1": "一", "2": "二", "3": "三", "4": "四"}
+NUMERALS = "三四五六七八九"  # the further sections' numbers
 
 SUMMARY_HEADER = ["地区", "在运行网站数", "问题网站数", "未能检测数", "合格率"]
 PROBLEM_HEADER = ["序号", "地区", "网站标识码", "网站名称", "首页地址", "主要问题"]
@@ -144,6 +145,24 @@ class FindingCount(msgspec.Struct):
     sites: int
 
 
+class Table(msgspec.Struct):
+    """One attachment as a plain table: what every writer lays out."""
+
+    name: str  # short name: a sheet or file name
+    title: str  # heading above the table
+    header: list[str]
+    rows: list[list[object]]
+
+
+class Section(msgspec.Struct):
+    """A part of the 通报 after the websites' (政务新媒体, 重要信息转载): a numbered heading, its
+    paragraph, and its attachments, listed after the websites' ones."""
+
+    heading: str
+    paragraph: str
+    tables: list[Table]
+
+
 class Report(msgspec.Struct):
     """Everything a 通报 shows, ready for any file format."""
 
@@ -159,15 +178,7 @@ class Report(msgspec.Struct):
     findings: list[FindingCount]
     issuer: str = ""  # 发文机关 (config [report] issuer); empty: the 通报 is not signed
     issued: str = ""  # 成文日期, 年月日
-
-
-class Table(msgspec.Struct):
-    """One attachment as a plain table: what every writer lays out."""
-
-    name: str  # short name: a sheet or file name
-    title: str  # heading above the table
-    header: list[str]
-    rows: list[list[object]]
+    sections: list[Section] = []  # 三、政务新媒体检查情况, 四、重要信息转载情况 when measured
 
 
 def pass_rate(sites: int, problems: int, style: RateStyle = GUIZHOU) -> str:
@@ -440,6 +451,8 @@ def finding_counts(verdicts: list[SiteVerdict]) -> list[FindingCount]:
 def overall_summary(at: str, rows: list[RegionRow], unmeasured: list[UnmeasuredRow]) -> str:
     """总体情况: sites, sites checked, problem sites, the overall rate and the regions at 100%."""
     total = rows[-1]
+    if not total.sites:  # a quarter with 政务新媒体 results only
+        return f"截至{chinese_date(at)}，本季度无政府网站检查结果。"
     summary = (
         f"截至{chinese_date(at)}，共有政府网站{total.sites}家，完成检查{total.checked}家，"
         f"发现问题网站{total.problems}家，总体合格率{total.pass_rate}。"
@@ -471,12 +484,15 @@ def recheck_summary(rows: list[RecheckRow]) -> str:
     return f"本季度对{len(rows)}家网站进行了复查，其中{'，'.join(parts)}。"
 
 
-def default_title(quarter: str, region: str = "", issuer: str = "") -> str:
+def default_title(
+    quarter: str, region: str = "", issuer: str = "", subject: str = "政府网站"
+) -> str:
     """e.g. "贵州省2024年第一季度政府网站检查情况"; with an issuing office, as offices title it:
-    "贵州省人民政府办公厅关于2024年第一季度贵州省政府网站检查情况的通报"."""
+    "贵州省人民政府办公厅关于2024年第一季度贵州省政府网站检查情况的通报". `subject`
+    "政府网站和政务新媒体" when the 通报 covers accounts too."""
     if issuer:
-        return f"{issuer}关于{quarter_name(quarter)}{region}政府网站检查情况的通报"
-    return f"{region}{quarter_name(quarter)}政府网站检查情况"
+        return f"{issuer}关于{quarter_name(quarter)}{region}{subject}检查情况的通报"
+    return f"{region}{quarter_name(quarter)}{subject}检查情况"
 
 
 def scope_name(verdicts: list[SiteVerdict]) -> str:
@@ -496,9 +512,10 @@ def build_report(
     style: RateStyle = GUIZHOU,
     issuer: str = "",
     issued: date | None = None,
+    sections: list[Section] | None = None,
 ) -> Report:
     """The whole 通报 for the verdicts (and the 复查 history of the rechecked sites), signed by
-    `issuer` on `issued` (default today)."""
+    `issuer` on `issued` (default today), with the further `sections` (政务新媒体 …)."""
     rows = rollup(verdicts, level=level, style=style)
     unmeasured = unmeasured_list(verdicts, level=level)
     rechecks = recheck_list(history or {}, level=level)
@@ -515,11 +532,18 @@ def build_report(
         findings=finding_counts(verdicts),
         issuer=issuer,
         issued=(issued or date.today()).isoformat(),
+        sections=sections or [],
     )
 
 
+def section_headings(report: Report) -> list[str]:
+    """The further sections' headings, numbered after 一、总体情况 and 二、复查整改情况."""
+    return [f"{NUMERALS[i]}、{s.heading}" for i, s in enumerate(report.sections)]
+
+
 def tables(report: Report) -> list[Table]:
-    """The report's attachments as plain tables; the 复查 table only when there were rechecks."""
+    """The report's attachments as plain tables: the websites' (the 复查 table only when there
+    were rechecks), then the further sections'."""
     out = [
         Table(
             "附件1_检查情况",
@@ -552,11 +576,12 @@ def tables(report: Report) -> list[Table]:
                 ],
             )
         )
-    return out
+    return out + [table for section in report.sections for table in section.tables]
 
 
 def markdown_of(report: Report) -> str:
-    """The 通报 as Markdown: 总体情况, 复查整改情况, 附件1, 附件2 and the 未能检测 list."""
+    """The 通报 as Markdown: 总体情况, 复查整改情况, the further sections, 附件1, 附件2, the 未能检测
+    list and the further sections' attachments."""
     attachments = tables(report)
     md = markdown_text  # region and site names are outside text: never raw HTML or links
     lines = [f"# {md(report.title)}", "", md(meta_line(report)), ""]
@@ -565,9 +590,11 @@ def markdown_of(report: Report) -> str:
     recheck = next((t for t in attachments if t.name == "复查情况"), None)
     if recheck:
         lines += [*markdown_table(recheck.header, recheck.rows), ""]
+    for heading, section in zip(section_headings(report), report.sections, strict=True):
+        lines += [f"## {heading}", "", md(section.paragraph), ""]
     if report.issuer:  # signed after the body, before the attachments, right-aligned in print
         lines += [*(f"{line}  " for line in signature(report)), ""]
-    for table in attachments[:3]:
+    for table in [t for t in attachments if t is not recheck]:
         lines += [f"## {table.title}", ""]
         lines += markdown_table(table.header, table.rows) if table.rows else ["无。"]
         lines.append("")

@@ -29,7 +29,16 @@ from openpyxl.utils import get_column_letter
 from PIL import Image, ImageDraw, ImageFont
 
 from services.reporting.cells import is_formula_like, percent_value
-from services.reporting.report import NO_RATE, TOTAL, Report, Table, meta_line, signature, tables
+from services.reporting.report import (
+    NO_RATE,
+    TOTAL,
+    Report,
+    Table,
+    meta_line,
+    section_headings,
+    signature,
+    tables,
+)
 
 ACCENT = "#b22222"  # the red of a 通报's title rule
 BAR = "#2f5f98"
@@ -102,14 +111,20 @@ def write_xlsx(report: Report, path: Path) -> Path:
     overview["A1"] = report.title
     overview["A1"].font = Font(bold=True, size=16)
     overview["A2"] = meta_line(report)
-    sections = (("一、总体情况", report.summary), ("二、复查整改情况", report.recheck_summary))
-    for row, (heading, text) in zip((4, 7), sections, strict=True):
+    sections = [
+        ("一、总体情况", report.summary),
+        ("二、复查整改情况", report.recheck_summary),
+        *zip(section_headings(report), (s.paragraph for s in report.sections), strict=True),
+    ]
+    texts = [overview["A1"]]
+    for row, (heading, text) in zip(range(4, 4 + 3 * len(sections), 3), sections, strict=True):
         overview.cell(row, 1, heading).font = Font(bold=True, size=12)
         cell = overview.cell(row + 1, 1, text)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         overview.row_dimensions[row + 1].height = 18 * (1 + _display_width(text) // 100)
+        texts.append(cell)
     overview.column_dimensions["A"].width = 100
-    for cell in (overview["A1"], overview["A5"], overview["A8"]):
+    for cell in texts:
         if is_formula_like(cell.value):
             cell.data_type, cell.quotePrefix = "s", True
 
@@ -265,12 +280,18 @@ def _html_table(table: Table) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-# Columns laid out centred (counts, ids, rates), by table name.
-NUMERIC_COLUMNS = {
+# Columns laid out centred (counts, ids, rates), by table name (others: none).
+NUMERIC_COLUMNS: dict[str, set[int]] = {
     "附件1_检查情况": {1, 2, 3, 4},
     "附件2_问题网站名单": {0, 2},
     "未能检测网站": {0, 2},
     "复查情况": {0, 2},
+    "政务新媒体检查情况": {1, 2, 3, 4, 5},
+    "不合格的政务新媒体": {0},
+    "存在问题的政务新媒体": {0},
+    "未能检测的政务新媒体": {0},
+    "重要信息转载情况": {0, 4, 5, 6, 7},
+    "重要信息未按时转载明细": {0, 5},
 }
 
 
@@ -287,7 +308,7 @@ def _cell_html(css: str, value: object) -> str:
 
 def _cell_class(table: Table, column: int) -> str:
     """n: centred, k: kept on one line (a region or site name), url: wraps only between parts."""
-    if column in NUMERIC_COLUMNS[table.name]:
+    if column in NUMERIC_COLUMNS.get(table.name, ()):
         return "n"
     if table.header[column] == "首页地址":
         return "url"
@@ -330,6 +351,8 @@ def render_html(report: Report) -> str:
     parts += ["<h2>二、复查整改情况</h2>", f"<p>{escape(report.recheck_summary)}</p>"]
     if "复查情况" in by_name:
         parts.append(_html_table(by_name["复查情况"]))
+    for heading, section in zip(section_headings(report), report.sections, strict=True):
+        parts += [f"<h2>{escape(heading)}</h2>", f"<p>{escape(section.paragraph)}</p>"]
     if report.issuer:
         parts.append(
             '<p class="signature">' + "<br>".join(escape(s) for s in signature(report)) + "</p>"
@@ -506,6 +529,9 @@ def write_docx(report: Report, path: Path) -> Path:
     for table in attachments:
         if table.name == "复查情况":
             _docx_table(document, table, NUMERIC_COLUMNS[table.name])
+    for heading, part in zip(section_headings(report), report.sections, strict=True):
+        _heading(document, heading)
+        _paragraph(document, part.paragraph)
     for line in signature(report):
         signed = document.add_paragraph()
         signed.alignment = WD_ALIGN_PARAGRAPH.RIGHT
@@ -514,7 +540,7 @@ def write_docx(report: Report, path: Path) -> Path:
         if table.name == "复查情况":
             continue
         _heading(document, table.title, centred=True, size=16)
-        _docx_table(document, table, NUMERIC_COLUMNS[table.name])
+        _docx_table(document, table, NUMERIC_COLUMNS.get(table.name, set()))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     document.save(str(path))

@@ -17,6 +17,7 @@ from pathlib import Path
 import msgspec
 
 from checkers.model import FAIL, UNMEASURED
+from services.bus.media_schema import AccountVerdict, RepostCheck
 from services.bus.schema import SiteVerdict, SweepStarted
 from services.reporting.report import REGION_LEVELS, RegionCount, region_of
 
@@ -44,8 +45,18 @@ CREATE TABLE IF NOT EXISTS rollups (
     sites INTEGER NOT NULL, problems INTEGER NOT NULL, unmeasured INTEGER NOT NULL,
     PRIMARY KEY (quarter, level, key)
 );
+CREATE TABLE IF NOT EXISTS account_verdicts (
+    sweep_id TEXT NOT NULL, account_id TEXT NOT NULL, quarter TEXT NOT NULL,
+    checked_at TEXT NOT NULL, verdict TEXT NOT NULL, payload BLOB NOT NULL,
+    PRIMARY KEY (sweep_id, account_id)
+);
+CREATE INDEX IF NOT EXISTS account_verdicts_by_quarter ON account_verdicts (quarter, account_id);
+CREATE TABLE IF NOT EXISTS repost_checks (
+    sweep_id TEXT PRIMARY KEY, quarter TEXT NOT NULL, checked_at TEXT NOT NULL,
+    payload BLOB NOT NULL
+);
 """
-TABLES = ("rollups", "quarter_sites", "verdicts", "sweeps")
+TABLES = ("rollups", "quarter_sites", "verdicts", "sweeps", "account_verdicts", "repost_checks")
 
 
 class StoreError(Exception):
@@ -228,3 +239,67 @@ class Store:
             (quarter, level),
         )
         return [RegionCount(*row) for row in rows]
+
+    def add_account_verdict(self, verdict: AccountVerdict) -> bool:
+        """Record an account verdict; True when it changed the store (as `add_verdict`)."""
+        payload = msgspec.json.encode(verdict)
+        with self.db:
+            changed = self.db.execute(
+                """INSERT INTO account_verdicts VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (sweep_id, account_id) DO UPDATE SET
+                     quarter = excluded.quarter, checked_at = excluded.checked_at,
+                     verdict = excluded.verdict, payload = excluded.payload
+                   WHERE (excluded.checked_at, excluded.payload)
+                       > (account_verdicts.checked_at, account_verdicts.payload)""",
+                (
+                    verdict.sweep_id,
+                    verdict.account.account_id,
+                    verdict.quarter,
+                    verdict.checked_at,
+                    verdict.verdict.verdict,
+                    payload,
+                ),
+            ).rowcount
+        return bool(changed)
+
+    def quarter_account_verdicts(self, quarter: str) -> list[AccountVerdict]:
+        """The quarter's verdict per account: the latest measured one, else the latest (as for
+        sites), ordered by 标识码."""
+        rows = self.db.execute(
+            f"""SELECT account_id, payload FROM account_verdicts WHERE quarter = ?
+               ORDER BY account_id, verdict != '{UNMEASURED}', checked_at, sweep_id""",
+            (quarter,),
+        )
+        standing: dict[str, bytes] = {}
+        for account_id, payload in rows:  # the last row of each account is the one that stands
+            standing[account_id] = payload
+        return [msgspec.json.decode(p, type=AccountVerdict) for p in standing.values()]
+
+    def account_quarters(self) -> list[str]:
+        """The quarters that have at least one account verdict, oldest first."""
+        rows = self.db.execute("SELECT DISTINCT quarter FROM account_verdicts ORDER BY quarter")
+        return [row[0] for row in rows]
+
+    def add_repost_check(self, check: RepostCheck) -> bool:
+        """Record a sweep's 重要信息转载 outcomes; True when it changed the store."""
+        payload = msgspec.json.encode(check)
+        with self.db:
+            changed = self.db.execute(
+                """INSERT INTO repost_checks VALUES (?, ?, ?, ?)
+                   ON CONFLICT (sweep_id) DO UPDATE SET
+                     quarter = excluded.quarter, checked_at = excluded.checked_at,
+                     payload = excluded.payload
+                   WHERE (excluded.checked_at, excluded.payload)
+                       > (repost_checks.checked_at, repost_checks.payload)""",
+                (check.sweep_id, check.quarter, check.checked_at, payload),
+            ).rowcount
+        return bool(changed)
+
+    def repost_check(self, quarter: str) -> RepostCheck | None:
+        """The quarter's latest 重要信息转载 check (None when no sweep of the quarter ran one)."""
+        row = self.db.execute(
+            "SELECT payload FROM repost_checks WHERE quarter = ? "
+            "ORDER BY checked_at DESC, sweep_id DESC LIMIT 1",
+            (quarter,),
+        ).fetchone()
+        return msgspec.json.decode(row[0], type=RepostCheck) if row else None

@@ -1,4 +1,5 @@
-"""Aggregator role: materialise sweeps and verdicts from the results stream into the local store.
+"""Aggregator role: materialise sweeps and verdicts (sites, 政务新媒体 accounts, 重要信息转载 checks)
+from the results stream into the local store.
 
 The durable consumer "aggregator" feeds a running store; `replay` rebuilds one from the stream's start
 with an ephemeral ordered consumer. Both go through `Aggregator.apply`, and the store's keys make a
@@ -16,6 +17,7 @@ from nats.js import api as js_api
 
 from services import metrics
 from services.bus.jetstream import RESULTS_STREAM, Bus, consume
+from services.bus.media_schema import AccountVerdict, RepostCheck
 from services.bus.schema import SiteVerdict, SweepStarted
 from services.config import Config
 from services.log import log
@@ -25,7 +27,14 @@ from services.reporting.store import Store
 
 SWEEP_PREFIX = "govsweep.results.sweep."
 VERDICT_PREFIX = "govsweep.results.verdict."
-REPLAY_SUBJECTS = [SWEEP_PREFIX + ">", VERDICT_PREFIX + ">"]
+ACCOUNT_PREFIX = "govsweep.results.account."
+REPOSTS_PREFIX = "govsweep.results.reposts."
+REPLAY_SUBJECTS = [
+    SWEEP_PREFIX + ">",
+    VERDICT_PREFIX + ">",
+    ACCOUNT_PREFIX + ">",
+    REPOSTS_PREFIX + ">",
+]
 REPLAY_IDLE_S = 10.0  # no message for this long while some are still pending: the server is stuck
 
 
@@ -51,6 +60,10 @@ class Aggregator:
             self.store.add_sweep(sweep)
             self.update_progress()
             return True
+        if subject.startswith(ACCOUNT_PREFIX):
+            return self.store.add_account_verdict(msgspec.json.decode(data, type=AccountVerdict))
+        if subject.startswith(REPOSTS_PREFIX):
+            return self.store.add_repost_check(msgspec.json.decode(data, type=RepostCheck))
         if not subject.startswith(VERDICT_PREFIX):
             return False
         verdict = msgspec.json.decode(data, type=SiteVerdict)

@@ -1,5 +1,5 @@
 """重要信息转载 across a province: each item of the province's list, looked for on every site (its
-home page and repost/news column lists) and every text account (its posts); per-unit tables.
+home page, repost/news column lists and 站内搜索) and every text account (its posts); per-unit tables.
 
 Sites are read here directly (a few pages each, through the shared politeness gates); accounts are
 judged from the posts their sweep already read. 开封 2024 Q1 checks 文字信息类 accounts only
@@ -11,15 +11,12 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
-import msgspec
-
 from checkers.reposts import (
     LATE,
     MISSING,
     ON_TIME,
     UNMEASURED,
     ImportantItem,
-    RepostOutcome,
     check_unit,
 )
 from crawler.fetch import Fetcher
@@ -27,9 +24,9 @@ from crawler.model import Published
 from crawler.platforms.base import PLATFORM_NAMES, is_url
 from crawler.platforms.links import account_id, linked_account
 from crawler.site_reposts import SiteReading, site_published
-from services.bus.media_schema import Account, AccountVerdict
+from services.bus.media_schema import Account, AccountVerdict, RepostCheck, RepostUnit
 from services.bus.schema import Site
-from services.reporting.report import Table
+from services.reporting.report import Section, Table
 
 TEXT_PLATFORMS = ("wechat", "weibo", "toutiao", "baijiahao")
 SITE = "政府网站"
@@ -39,14 +36,6 @@ DETAIL_HEADER = ["序号", "类型", "名称", "重要信息", "转载情况", "
 SITE_CONCURRENCY = 8
 UNREGISTERED_HEADER = ["序号", "链接所在网站", "平台", "账号地址", "问题"]
 UNREGISTERED = "网站链接的账号未在全国政务新媒体信息报送系统备案（待人工确认）"
-
-
-class RepostUnit(msgspec.Struct):
-    kind: str  # SITE or ACCOUNT
-    key: str  # 网站标识码 or 政务新媒体标识码
-    name: str
-    owner: str  # 主管单位 (account) or 地区/部门 (site)
-    outcomes: list[RepostOutcome]
 
 
 def account_units(items: list[ImportantItem], verdicts: list[AccountVerdict]) -> list[RepostUnit]:
@@ -74,7 +63,8 @@ async def read_sites(
 
     async def one(site: Site) -> tuple[str, SiteReading]:
         async with gate:
-            return site.site_id, await site_published(fetcher, site.url, at, since)
+            titles = [i.title for i in items]
+            return site.site_id, await site_published(fetcher, site.url, at, since, titles=titles)
 
     return dict(await asyncio.gather(*(one(s) for s in sites)))
 
@@ -85,7 +75,9 @@ def site_units(
     units = []
     for site in sorted(sites, key=lambda s: s.site_id):
         r = readings[site.site_id]
-        outcomes = check_unit(items, r.entries, r.reason, complete_from=r.complete_from)
+        outcomes = check_unit(
+            items, r.entries, r.reason, complete_from=r.complete_from, unread=r.unsearched
+        )
         owner = site.region_name or site.region_code
         units.append(RepostUnit(SITE, site.site_id, site.name, owner, outcomes))
     return units
@@ -129,7 +121,7 @@ def repost_summary(items: list[ImportantItem], units: list[RepostUnit]) -> str:
         f"检查转载及时性：按时转载{totals[0]}次，逾期转载{totals[1]}次，未转载{totals[2]}次"
     )
     if totals[3]:
-        text += f"，{totals[3]}次因无法访问未能检测"
+        text += f"，{totals[3]}次未能检测（原因见明细）"
     return text + "。"
 
 
@@ -150,3 +142,12 @@ def repost_tables(units: list[RepostUnit], title: str = "") -> list[Table]:
             "重要信息未按时转载明细", f"{title}重要信息未按时转载明细", DETAIL_HEADER, detail_rows
         ),
     ]
+
+
+def repost_section(check: RepostCheck, title: str = "", prefix: str = "") -> Section:
+    """The 重要信息转载 part of a 通报 from a stored check; `prefix`: only the units whose 标识码
+    starts with it (a region's report)."""
+    units = [u for u in check.units if u.key.startswith(prefix)]
+    return Section(
+        "重要信息转载情况", repost_summary(check.items, units), repost_tables(units, title)
+    )

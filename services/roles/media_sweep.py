@@ -2,6 +2,9 @@
 
   govsweep.jobs.account.<标识码>                 AccountJob     (JOBS, work queue; consumer crawl-account)
   govsweep.results.account.<sweep>.<标识码>      AccountVerdict (RESULTS, replayable log)
+  govsweep.results.reposts.<sweep>              RepostCheck    (RESULTS; published by the sweep command)
+
+The aggregator keeps both in the SQLite store, so `govsweep report` shows them beside the websites.
 
 An account needs one request (its feed), so reading and judging happen in the same worker. Every
 platform has its own politeness gate, summed over every account process through the hosts KV bucket
@@ -12,14 +15,13 @@ so the loopback farm runs fast and real platforms get the adapters' rates.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import msgspec
 from nats.aio.msg import Msg
-from nats.js import api as js_api
 
 from checkers.media import judge_account
 from checkers.media_rules import OVERLAYS, MediaRules, load_media_rules
@@ -47,8 +49,7 @@ DEFAULT_RATE = 4.0  # crawl.per_host_rate's polite default: the scale 1.0 of pla
 WORKERS = 16
 TIMEOUT_BASE_S = 60.0
 TIMEOUT_PER_ACCOUNT_S = 3.0
-READ_BATCH = 500
-READ_MAX = 2_000_000  # a bound on one replay of the account results
+AGGREGATE_WAIT_S = 30.0
 
 
 def overlay_paths(names: list[str]) -> list[Path]:
@@ -158,38 +159,18 @@ async def follow_accounts(
     return list(verdicts.values())
 
 
-async def quarter_verdicts(bus: Bus, quarter: str) -> list[AccountVerdict]:
-    """Every account verdict of `quarter` in the results stream (all its sweeps), read to the end
-    with a throw-away consumer; bounded by READ_MAX messages."""
-    config = js_api.ConsumerConfig(
-        deliver_policy=js_api.DeliverPolicy.ALL,
-        ack_policy=js_api.AckPolicy.NONE,
-        inactive_threshold=30.0,
-        mem_storage=True,
-    )
-    subject = SUBJECT_ACCOUNT_RESULT.format(sweep_id="*", account_id="*")
-    sub = await bus.js.pull_subscribe(subject, stream=RESULTS_STREAM, config=config)
-    info = await sub.consumer_info()
-    verdicts = []
-    try:
-        remaining, read = info.num_pending, 0
-        while remaining and read < READ_MAX:
-            msgs = await sub.fetch(min(remaining, READ_BATCH), timeout=5)
-            read += len(msgs)
-            for msg in msgs:
-                try:
-                    verdict = msgspec.json.decode(msg.data, type=AccountVerdict)
-                except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-                    log("bad account verdict skipped", {"subject": msg.subject, "error": str(exc)})
-                    continue
-                if verdict.quarter == quarter:
-                    verdicts.append(verdict)
-            remaining = msgs[-1].metadata.num_pending
-    finally:
-        with contextlib.suppress(Exception):
-            await sub.unsubscribe()
-            await bus.js.delete_consumer(RESULTS_STREAM, info.name)
-    return verdicts
+async def aggregated(bus: Bus, timeout_s: float = AGGREGATE_WAIT_S) -> bool:
+    """Wait (bounded) until the aggregator consumer has applied everything published so far; the
+    embedded store is then up to date. False when it did not get there in time (the rest is
+    applied by the next embedded run or `govsweep aggregate`)."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        info = await bus.js.consumer_info(RESULTS_STREAM, "aggregator")
+        if info.num_pending == 0 and info.num_ack_pending == 0:
+            return True
+        if asyncio.get_running_loop().time() >= deadline:
+            return False
+        await asyncio.sleep(0.1)
 
 
 def timed_out(account: Account, sweep_id: str, at: date, quarter: str) -> AccountVerdict:
@@ -206,8 +187,11 @@ async def run_account_sweep(
     quarter: str,
     overlays: list[str],
     timeout: float | None = None,
+    then: Callable[[Bus, str, list[AccountVerdict]], Awaitable[None]] | None = None,
 ) -> tuple[str, list[AccountVerdict]]:
-    """Publish a job per account and collect every verdict (embedded: runs the account role too)."""
+    """Publish a job per account and collect every verdict; `then` runs on the bus before it closes
+    (the 转载 check publishes its outcomes there). Embedded, the account role and the aggregator
+    run here too, and the store in STATE_DIR holds the sweep when this returns."""
     load_media_rules(
         overlay_paths(overlays)
     )  # faulty rules stop here, before anything is published
@@ -217,10 +201,16 @@ async def run_account_sweep(
         assert rt.bus is not None
         if rt.embedded:
             rt.tasks.append(asyncio.create_task(run(rt.bus, config, rt.stop)))
+            rt.start_roles(["aggregator"])
         sweep_id = await start_account_sweep(rt.bus, accounts, at, quarter, overlays)
         verdicts = await follow_accounts(rt.bus, sweep_id, len(accounts), timeout)
-    judged = {v.account.account_id for v in verdicts}
-    verdicts += [
-        timed_out(a, sweep_id, at, quarter) for a in accounts if a.account_id not in judged
-    ]
-    return sweep_id, sorted(verdicts, key=lambda v: v.account.account_id)
+        judged = {v.account.account_id for v in verdicts}
+        verdicts += [
+            timed_out(a, sweep_id, at, quarter) for a in accounts if a.account_id not in judged
+        ]
+        verdicts.sort(key=lambda v: v.account.account_id)
+        if then is not None:
+            await then(rt.bus, sweep_id, verdicts)
+        if rt.embedded and not await aggregated(rt.bus):
+            log("store not up to date at the end of the account sweep", {"sweep": sweep_id})
+    return sweep_id, verdicts

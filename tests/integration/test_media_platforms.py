@@ -14,7 +14,7 @@ from crawler.fetch import Fetcher
 from crawler.netguard import NetPolicy
 from crawler.platforms.read import PlatformPoliteness, read_account
 from crawler.security import default_lexicon
-from farm.accounts import accounts_manifest, generate_accounts
+from farm.accounts import PLATFORMS, accounts_manifest, generate_accounts
 from farm.platforms import PlatformFarm
 from farm.province import generate_province
 from farm.reposts import (
@@ -23,9 +23,11 @@ from farm.reposts import (
     plant_in_accounts,
     repost_sites,
     reposts_manifest,
+    search_only,
 )
 from farm.server import FarmServer
 from services.cli.media_cmd import accounts_report, accounts_sweep
+from services.cli.report_cmd import report as quarter_report
 from services.config import LOOPBACK, Config, for_loopback_farm
 from services.media_registry import load_accounts
 from services.registry import load_registry
@@ -37,7 +39,7 @@ from tests.conftest import AT
 
 pytestmark = pytest.mark.integration
 
-ACCOUNTS = 70  # ten per platform: every defect planted on every platform that can show it
+ACCOUNTS = 84  # twelve per platform: every defect planted on every platform that can show it
 
 
 def outcome(verdict) -> dict:
@@ -56,6 +58,7 @@ async def test_adapters_read_every_platform_view(tmp_path: Path) -> None:
     specs = generate_accounts(ACCOUNTS, 3, AT)
     manifest = accounts_manifest(specs, AT)
     rules = load_media_rules()
+    shown: dict[str, set[bool | None]] = {p: set() for p in PLATFORMS}
     async with (
         PlatformFarm(specs) as farm,
         Fetcher(PlatformPoliteness(scale=20.0), policy=NetPolicy([LOOPBACK])) as fetcher,
@@ -64,6 +67,9 @@ async def test_adapters_read_every_platform_view(tmp_path: Path) -> None:
             facts = await read_account(fetcher, spec.platform, farm.url(spec))
             want = manifest["accounts"][spec.account_id]
             assert facts.measured == (want["verdict"] != "未能检测"), (spec.platform, facts.reason)
+            channel = manifest["channels"][spec.account_id]
+            assert facts.interaction is channel, (spec.platform, spec.defect, facts)
+            shown[spec.platform].add(channel)
             if not facts.measured:
                 assert "拒绝访问" in facts.reason
                 continue
@@ -82,6 +88,14 @@ async def test_adapters_read_every_platform_view(tmp_path: Path) -> None:
                 assert not any(p.original for p in facts.posts)
             verdict = judge_account(facts, spec.platform, AT, rules, default_lexicon())
             assert verdict.verdict == want["verdict"], (spec.platform, spec.defect)
+            if channel is False:
+                assert verdict.findings[0].message == "未提供有效互动功能"
+            elif channel is None and spec.platform != "app":
+                assert any(u.startswith("M-V3: ") for u in verdict.unmeasured), verdict
+    # M-V3 is read beyond 微信: a missing channel where the view can show one, traces elsewhere.
+    assert shown["douyin"] == shown["toutiao"] == shown["wechat"] == {True, False, None}
+    assert shown["weibo"] == shown["kuaishou"] == {True, None}
+    assert shown["baijiahao"] == {None}
 
 
 async def test_account_sweep_on_nats_matches_the_manifest(tmp_path: Path) -> None:
@@ -175,11 +189,34 @@ async def test_reposts_on_sites_and_accounts_match_the_manifest(tmp_path: Path) 
         assert listed == {t: o for t, o in outcomes.items() if o != "按时转载"}, key
     kinds = {o for outcomes in truth.values() for o in outcomes.values()}
     assert kinds == {"按时转载", "逾期转载", "未转载", "未能检测"}
+    # Reposts only the site search reaches were found (the comparison above would say 未转载),
+    # and where the search answers 500 they are 未能检测 with the reason, never 未转载.
+    hidden = search_only(sites, items)
+    assert sum(len(titles) for titles in hidden.values()) >= 4
+    for key, titles in hidden.items():
+        site = sites[int(key.removeprefix("site-"))]
+        for title in titles:
+            assert truth[key][title] == ("未能检测" if site.search_broken else "逾期转载")
+    broken = next(s for s in sites if s.search_broken)
+    [row] = [d for d in details if d["名称"] == broken.name and d["转载情况"] == "未能检测"][:1]
+    assert row["转载标题"].startswith("站内搜索无法使用")
     with (tmp_path / "out" / "疑似未备案的政务新媒体.csv").open(encoding="utf-8-sig") as handle:
         linked = [row["账号地址"] for row in csv.DictReader(handle)]
     assert linked == list(UNREGISTERED_LINKS)  # the registered one and the share button are not
     report = (tmp_path / "out" / "media_report.md").read_text(encoding="utf-8")
-    assert "本次检查以6家政府网站和40个文字信息类政务新媒体为样本，对3条重要信息" in report
+    text_accounts = 4 * ACCOUNTS // len(PLATFORMS)
+    assert (
+        f"本次检查以6家政府网站和{text_accounts}个文字信息类政务新媒体为样本，对3条重要信息"
+        in report
+    )
+    # The embedded aggregator stored the sweep: the quarter's 通报 has both sections.
+    assert quarter_report(config, "2024Q1", None, "md", tmp_path / "q.md") == 0
+    bulletin = (tmp_path / "q.md").read_text(encoding="utf-8")
+    assert f"此次对{ACCOUNTS}个政务新媒体进行了检查" in bulletin
+    assert (
+        f"本次检查以6家政府网站和{text_accounts}个文字信息类政务新媒体为样本，对3条重要信息"
+        in bulletin
+    )
 
 
 async def test_reposts_on_the_farm_province_sites(tmp_path: Path) -> None:

@@ -64,6 +64,11 @@ def test_interaction_channel_missing_is_a_veto_unknown_is_only_noted() -> None:
     assert none.verdict == FAIL and none.findings[0].message == "未提供有效互动功能"
     unknown = judge_account(facts("2024-02-19", interaction=None), "douyin", T, RULES, None)
     assert unknown.verdict == PASS and unknown.unmeasured[0].startswith("M-V3")
+    # The adapter's reason why the view does not show it is what the person checking reads.
+    told = facts("2024-02-19", interaction=None)
+    told.interaction_detail = "百家号作者主页不显示评论是否开放"
+    verdict = judge_account(told, "baijiahao", T, RULES, None)
+    assert verdict.unmeasured == ["M-V3: 百家号作者主页不显示评论是否开放，需人工核查"]
 
 
 def test_app_has_no_update_duty_and_its_notes_are_observations() -> None:

@@ -138,3 +138,60 @@ def test_bare_ids_become_the_real_public_view_urls() -> None:
     assert ADAPTERS["kuaishou"].feed_url("3x") == "https://www.kuaishou.com/profile/3x"
     farm = "http://127.43.0.2:1234/api/container/getIndex?value=sim1"
     assert ADAPTERS["weibo"].feed_url(farm) == farm
+
+
+def test_interaction_channel_beyond_wechat() -> None:
+    """M-V3 where the public view shows it: 抖音 / 头条 comment switches (missing only when every
+    post is closed), 微博 / 快手 traces of open comments (never "missing"), 百家号 not at all."""
+
+    def aweme(can_comment: bool) -> dict:
+        control = {"can_forward": True, "can_comment": can_comment}
+        return {
+            "aweme_id": "7",
+            "desc": "视频",
+            "create_time": 1710640800,
+            "aweme_control": control,
+        }
+
+    def douyin(*videos: dict):
+        return parse("douyin", json.dumps({"status_code": 0, "aweme_list": list(videos)}))
+
+    closed = douyin(aweme(False), aweme(False))
+    assert closed.interaction is False and closed.interaction_detail == "全部2条抖音作品已关闭评论"
+    assert douyin(aweme(False), aweme(True)).interaction is True  # one video open is a channel
+    unknown = douyin({"aweme_id": "7", "desc": "视频", "create_time": 1710640800})
+    assert unknown.interaction is None and "未显示评论是否开放" in unknown.interaction_detail
+
+    def toutiao(*bans: int):
+        items = [{"title": "文", "publish_time": 1710640800, "ban_comment": b} for b in bans]
+        return parse("toutiao", json.dumps({"message": "success", "data": items}))
+
+    assert toutiao(1, 1).interaction is False
+    assert toutiao(1, 0).interaction is True
+
+    def weibo(permission: int, comments: int):
+        mblog = {
+            "created_at": "Sun Mar 17 10:00:00 +0800 2024",
+            "text": "微博",
+            "comment_manage_info": {"comment_permission_type": permission},
+            "comments_count": comments,
+        }
+        return parse("weibo", json.dumps({"ok": 1, "data": {"cards": [{"mblog": mblog}]}}))
+
+    assert weibo(-1, 0).interaction is True
+    assert weibo(2, 5).interaction is True  # followers only, but comments came in
+    assert weibo(2, 0).interaction is None  # closed or restricted: the feed cannot tell
+
+    def kuaishou(count: int):
+        state = {"VisionVideoDetailPhoto:a": {"caption": "作品", "timestamp": 1710640800000}}
+        state["VisionVideoDetailPhoto:a"]["commentCount"] = count
+        page = f"<script>window.__APOLLO_STATE__={json.dumps({'defaultClient': state})};</script>"
+        return parse("kuaishou", page)
+
+    assert kuaishou(3).interaction is True
+    assert kuaishou(0).interaction is None
+    bjh = parse(
+        "baijiahao",
+        'callback({"errno": 0, "data": {"list": [{"itemData": {"title": "文", "ctime": 1710640800}}]}})',
+    )
+    assert bjh.interaction is None and bjh.interaction_detail == "百家号作者主页不显示评论是否开放"
