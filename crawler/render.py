@@ -1,7 +1,8 @@
 """Render script-built column lists in headless Chromium (Debian's, through Playwright).
 
-A bounded pool of browser contexts, each recycled after N pages; images, fonts and media are never
-fetched, and a page may only reach its own origin (a page on the internet must not make the worker
+A bounded pool of browser contexts, each recycled after N pages. Chromium (≈0.65 GB) is launched on
+the first page that needs it and, with `idle_stop_s`, stopped once no page has been rendered for that
+long (a render in progress is never cut). Images, fonts and media are never fetched, and a page may only reach its own origin (a page on the internet must not make the worker
 probe other hosts or its own loopback services). Every page has a hard deadline, so an endless script
 costs one timeout, never the worker. Same-origin iframes are inlined into the returned HTML.
 """
@@ -159,11 +160,20 @@ class BrowserPool:
         on_render: Callable[[str, float], None] | None = None,
         gate: Gate | None = None,
         policy: NetPolicy | None = None,
+        idle_stop_s: float | None = None,
+        on_launch: Callable[[], None] | None = None,
     ) -> None:
-        if contexts < 1 or recycle_after < 1 or page_timeout_s <= 0 or max_bytes < 1:
+        if (
+            contexts < 1
+            or recycle_after < 1
+            or page_timeout_s <= 0
+            or max_bytes < 1
+            or (idle_stop_s is not None and idle_stop_s <= 0)
+        ):
             raise ValueError(
                 f"BrowserPool: contexts ({contexts}), recycle_after ({recycle_after}), "
-                f"page_timeout_s ({page_timeout_s}) and max_bytes ({max_bytes}) must be positive"
+                f"page_timeout_s ({page_timeout_s}), max_bytes ({max_bytes}) and idle_stop_s "
+                f"({idle_stop_s}) must be positive"
             )
         self.executable = executable
         self.recycle_after = recycle_after
@@ -177,8 +187,15 @@ class BrowserPool:
         self.gate = gate
         # SSRF guard, as for the HTTP crawlers; default: public addresses only.
         self.policy = policy or NetPolicy()
+        # Stop Chromium after this many seconds without a render (None: keep it until exit).
+        self.idle_stop_s = idle_stop_s
+        self.on_launch = on_launch  # metrics hook, called after every browser launch
         self.contexts_created = 0
         self.browser_launches = 0
+        self.idle_stops = 0
+        self._renders = 0  # renders started and not finished, waiting for a slot included
+        self._last_render = time.monotonic()
+        self._idle_watch: asyncio.Task[None] | None = None
         self._slots: asyncio.Queue[_Slot] = asyncio.Queue()
         for _ in range(contexts):
             self._slots.put_nowait(_Slot())
@@ -191,20 +208,41 @@ class BrowserPool:
             raise BrowserUnavailable(
                 f"Chromium not found at {self.executable}; install Debian's chromium (make setup)"
             )
+        # Only the driver starts here; Chromium itself waits for the first render.
         self._playwright = await async_playwright().start()
-        try:
-            await self._browser_now()
-        except BaseException:
-            await self._playwright.stop()
-            raise
+        if self.idle_stop_s is not None:
+            self._idle_watch = asyncio.create_task(self._stop_when_idle(self.idle_stop_s))
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._browser is not None:
-            with contextlib.suppress(PlaywrightError, TimeoutError):
-                await asyncio.wait_for(self._browser.close(), CLOSE_S)
+        if self._idle_watch is not None:
+            self._idle_watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._idle_watch
+        await self._abandon_browser()
         if self._playwright is not None:
             await self._playwright.stop()
+
+    @property
+    def running(self) -> bool:
+        """Whether a Chromium of this pool is up now."""
+        return self._browser is not None and self._browser.is_connected()
+
+    async def _stop_when_idle(self, idle_s: float) -> None:
+        """Until cancelled: close the browser once no render has run for `idle_s` seconds."""
+        wait = idle_s
+        while True:
+            await asyncio.sleep(wait)
+            # Under the launch lock: a render that starts now waits, then launches a new browser.
+            async with self._launch_lock:
+                idle_for = time.monotonic() - self._last_render
+                if self._renders or idle_for < idle_s:
+                    wait = idle_s if self._renders else idle_s - idle_for
+                    continue
+                wait = idle_s
+                if self._browser is not None:
+                    await self._abandon_browser()
+                    self.idle_stops += 1
 
     async def _browser_now(self) -> Browser:
         """The running browser; a new one if the last one crashed or was abandoned."""
@@ -224,6 +262,8 @@ class BrowserPool:
                     f"Chromium at {self.executable} did not start: {str(exc).splitlines()[0]}"
                 ) from None
             self.browser_launches += 1
+            if self.on_launch:
+                self.on_launch()
             return self._browser
 
     async def _context_for(self, slot: _Slot) -> BrowserContext:
@@ -324,11 +364,16 @@ class BrowserPool:
         parts = urlsplit(url) if isinstance(url, str) else None
         if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
             return RenderResult(url=str(url), error="bad_url")
-        slot = await self._slots.get()
+        self._renders += 1
         try:
-            return await self._render_in(slot, url)
+            slot = await self._slots.get()
+            try:
+                return await self._render_in(slot, url)
+            finally:
+                self._slots.put_nowait(slot)
         finally:
-            self._slots.put_nowait(slot)
+            self._renders -= 1
+            self._last_render = time.monotonic()
 
     async def _render_in(self, slot: _Slot, url: str) -> RenderResult:
         started = time.monotonic()
@@ -340,7 +385,9 @@ class BrowserPool:
         except (BrowserUnavailable, PlaywrightError, TimeoutError) as exc:
             # The browser died between pages or will not come back; the next render retries.
             await self._abandon_browser()
-            result.error = "no_browser" if isinstance(exc, BrowserUnavailable) else "crashed"
+            result.error = (
+                f"no_browser: {exc}" if isinstance(exc, BrowserUnavailable) else "crashed"
+            )
             return self._finish(result, started)
         slot.pages += 1
         slot.page, slot.start_origin, slot.blocked, slot.failure = page, _origin(url), 0, None

@@ -7,7 +7,6 @@ import contextlib
 import json
 import os
 import signal
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -26,6 +25,7 @@ from crawler.render import (
 )
 from services.config import LOOPBACK
 from tests.conftest import AT
+from tests.integration.chromium_procs import browser_pids
 
 CHROMIUM = "/usr/bin/chromium"
 FARM = NetPolicy([LOOPBACK])  # the farm is on loopback, which the SSRF guard refuses by default
@@ -371,32 +371,10 @@ async def test_contexts_are_recycled(site: Site) -> None:
         assert pool.contexts_created == 3  # pages 1-2, 3-4, 5
 
 
-def _browser_pids() -> list[int]:
-    """Chromium browser processes (not renderers) started below this test process."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [os.getpid()]
-    while todo:
-        for pid in children.get(todo.pop(), []):
-            todo.append(pid)
-            try:
-                argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if argv[0].endswith(b"chromium") and not any(a.startswith(b"--type=") for a in argv):
-                found.append(pid)
-    return found
-
-
 async def test_browser_crash_is_reported_and_the_browser_restarted(site: Site) -> None:
     async with BrowserPool(CHROMIUM, contexts=1, page_timeout_s=10, policy=FARM) as pool:
-        before = set(_browser_pids())
+        assert (await pool.render(site.url + "/inline/")).error is None  # launches the browser
+        before = set(browser_pids())
         assert before
         pending = asyncio.create_task(pool.render(site.url + "/endless/"))
         await asyncio.sleep(1.0)
@@ -408,7 +386,61 @@ async def test_browser_crash_is_reported_and_the_browser_restarted(site: Site) -
         after = await pool.render(site.url + "/inline/")
         assert after.error is None and after.html is not None
         assert pool.browser_launches == 2
-        assert set(_browser_pids()).isdisjoint(before)
+        assert set(browser_pids()).isdisjoint(before)
+
+
+async def _until(condition, seconds: float = 15.0) -> bool:
+    """Poll `condition` every 50 ms for at most `seconds`; whether it came true."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not condition():
+        if loop.time() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
+async def test_chromium_starts_with_the_first_page_and_stops_when_idle(site: Site) -> None:
+    async with BrowserPool(CHROMIUM, contexts=2, idle_stop_s=0.5, policy=FARM) as pool:
+        await asyncio.sleep(0.7)  # longer than the idle time: nothing to stop, nothing started
+        assert browser_pids() == [] and pool.browser_launches == 0 and not pool.running
+
+        first = await render_column(pool, column(site, "/inline/"), AT)
+        assert first.measured and first.latest == NEWEST["inline"]
+        assert pool.browser_launches == 1 and browser_pids()
+
+        assert await _until(lambda: pool.idle_stops == 1 and not browser_pids()), browser_pids()
+        assert not pool.running
+
+        second = await render_column(pool, column(site, "/ajax/"), AT)
+        assert second.measured and second.latest == NEWEST["ajax"]
+        assert pool.browser_launches == 2 and pool.running and browser_pids()
+    assert browser_pids() == []
+
+
+async def test_a_render_running_across_the_idle_deadline_is_not_cut(site: Site) -> None:
+    async with BrowserPool(CHROMIUM, contexts=1, idle_stop_s=0.3, policy=FARM) as pool:
+        assert (await pool.render(site.url + "/inline/")).error is None
+        # Its data request alone takes 0.8 s: the idle deadline of the first render passes during it.
+        slow = await pool.render(site.url + "/slow-ajax/")
+        assert slow.error is None and slow.html is not None and slow.elapsed_ms >= 800
+        assert "关于开展春季安全生产大检查的通知" in slow.html
+        assert pool.browser_launches == 1 and pool.idle_stops == 0
+        assert await _until(lambda: pool.idle_stops == 1)  # then, idle, it is stopped
+
+
+async def test_a_browser_that_will_not_start_leaves_each_column_unmeasured(site: Site) -> None:
+    # /bin/false exists, so the pool opens; each render's launch fails and says why.
+    async with BrowserPool("/bin/false", contexts=1, policy=FARM) as pool:
+        for path in ("/inline/", "/ajax/"):
+            facts = await render_column(pool, column(site, path), AT)
+            assert not facts.measured and not facts.blank and facts.rendered
+            assert facts.fetch.error is not None
+            assert facts.fetch.error.startswith("no_browser: Chromium at /bin/false did not start")
+            assert facts.reason is not None and facts.reason.startswith(
+                "浏览器无法启动 (no_browser"
+            )
+        assert pool.browser_launches == 0 and not pool.running
 
 
 async def test_missing_chromium_is_a_clear_error() -> None:
@@ -418,6 +450,8 @@ async def test_missing_chromium_is_a_clear_error() -> None:
     assert not chromium_available("/nonexistent/chromium")
     with pytest.raises(ValueError, match="contexts"):
         BrowserPool(contexts=0)
+    with pytest.raises(ValueError, match="idle_stop_s"):
+        BrowserPool(idle_stop_s=0)
 
 
 class CountingGate(Politeness):
