@@ -13,8 +13,9 @@ import asyncio
 import contextlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, date, datetime
+from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 import msgspec
@@ -144,6 +145,7 @@ class _Slot:
         self.start_origin = ""
         self.blocked = 0
         self.failure: str | None = None  # why the guard stopped a request (SSRF policy, loop)
+        self.closed = asyncio.Event()  # set when the current page is closed
 
 
 class BrowserPool:
@@ -307,19 +309,24 @@ class BrowserPool:
         if slot.page is not None:
             allowed.add(_origin(slot.page.main_frame.url))
         blocked = request.resource_type in BLOCKED_TYPES or _origin(request.url) not in allowed
+        closed = slot.closed  # the page this request belongs to
         with contextlib.suppress(PlaywrightError):  # the page may close while a request waits
             refusal = None if blocked else await self.policy.url_refusal(request.url)
             if blocked or refusal:
                 slot.blocked += 1
                 slot.failure = slot.failure or (f"{BLOCKED}: {refusal}" if refusal else None)
                 await route.abort("blockedbyclient")
-            elif self.gate is None:
-                await self._follow(slot, route, request)
             else:
-                # Admitted inside the host's slot, so every request the page makes counts against
-                # the rate shared with the HTTP crawlers (the slot covers the admission).
-                async with self.gate.slot(_origin(request.url)):
-                    await self._follow(slot, route, request)
+                await _until_closed(closed, self._admitted(slot, route, request))
+
+    async def _admitted(self, slot: _Slot, route: Route, request: Request) -> None:
+        if self.gate is None:
+            await self._follow(slot, route, request)
+            return
+        # Fetched inside the host's slot, so every request the page makes counts against the
+        # limits shared with the HTTP crawlers, its whole transfer included.
+        async with self.gate.slot(_origin(request.url)):
+            await self._follow(slot, route, request)
 
     async def _follow(self, slot: _Slot, route: Route, request: Request) -> None:
         """Fetch the request, following its redirects here, each hop checked against the policy.
@@ -391,6 +398,7 @@ class BrowserPool:
             return self._finish(result, started)
         slot.pages += 1
         slot.page, slot.start_origin, slot.blocked, slot.failure = page, _origin(url), 0, None
+        slot.closed = asyncio.Event()
         page.set_default_timeout(self.page_timeout_s * 1000)
         crashed = False
 
@@ -410,6 +418,7 @@ class BrowserPool:
             result.blocked = slot.blocked
             slot.page = None
             await self._close_page(slot, page)
+            slot.closed.set()  # its requests still waiting or fetching give up their host slots
         if result.error:
             result.error = slot.failure or result.error  # the guard's reason, not ERR_FAILED
             result.html = None
@@ -470,6 +479,23 @@ class _Traffic:
             if self.in_flight == 0 and time.monotonic() - self.changed >= QUIET_S:
                 return
             await asyncio.sleep(0.05)
+
+
+async def _until_closed(closed: asyncio.Event, work: Coroutine[Any, Any, None]) -> None:
+    """Run a request's `work` unless its page is closed first: then it is cancelled. Playwright
+    stalls a closed page's new requests but lets the handlers already running go on, and those
+    would keep waiting for, or fetching inside, the host's politeness slots that the next page
+    of the same host (a column's second try included) needs: it would time out in turn."""
+    task = asyncio.ensure_future(work)
+    page_closed = asyncio.ensure_future(closed.wait())
+    try:
+        await asyncio.wait({task, page_closed}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        page_closed.cancel()
+        task.cancel()  # a no-op when it is done
+        await asyncio.wait({task, page_closed})
+    if not task.cancelled():
+        task.result()  # its error, if any, as if it had been awaited here
 
 
 def _abort_code(message: str) -> str:

@@ -44,6 +44,8 @@ NEWEST = {
     "iframe": "2024-03-08",
 }
 OLDER = "2024-01-05"
+HANGING_SCRIPTS = 6
+HANG_S = 5.0
 
 
 def _items(newest: str) -> list[dict[str, str]]:
@@ -145,6 +147,10 @@ class Site:
                 "<script src=\"/4QbVtADbnLVI/c.js\" r='m'></script></head><body></body></html>"
             ),
             "/slow-ajax/": lambda: ajax_page("/ajax/slow.json"),
+            # More scripts than the host has slots, each answered after the page's deadline.
+            "/hanging/": lambda: _page(
+                "".join(f'<script src="/hang/{n}.js"></script>' for n in range(HANGING_SCRIPTS))
+            ),
             "/flaky-ajax/": lambda: ajax_page("/ajax/flaky.json"),
             "/style.css": lambda: (
                 "@font-face { font-family: gov; src: url(/font/gov.woff2); }"
@@ -156,6 +162,7 @@ class Site:
         app.router.add_get("/ajax/data.json", self._data)
         app.router.add_get("/ajax/slow.json", self._slow_data)
         app.router.add_get("/ajax/flaky.json", self._flaky_data)
+        app.router.add_get("/hang/{name}", self._hang)
         self.url = await self._listen(app)
         other = web.Application(middlewares=[self._record_foreign])
         other.router.add_get("/{tail:.*}", self._foreign_any)
@@ -204,6 +211,10 @@ class Site:
         if self.hits.count(request.path) == 1:
             return web.Response(status=503)
         return await self._data(request)
+
+    async def _hang(self, request: web.Request) -> web.Response:
+        await asyncio.sleep(HANG_S)
+        return web.Response(text="var hung = 1;", content_type="application/javascript")
 
     async def _foreign_any(self, request: web.Request) -> web.Response:
         return web.Response(text="{}", content_type="application/json")
@@ -480,3 +491,16 @@ async def test_every_browser_request_passes_the_host_gate(site: Site, form: str)
     # The page itself and its data request (or frame) were each admitted for the site's origin.
     assert gate.admitted.count(site.url) >= 2, gate.admitted
     assert set(gate.admitted) == {site.url}
+
+
+async def test_a_closed_page_frees_its_host_slots_for_the_next_render(site: Site) -> None:
+    """A page that timed out leaves requests waiting for, or fetching inside, the host's slots;
+    they must not keep the slots from the next page of the same host (the column's second try
+    or the other context's page), which would then time out in turn."""
+    gate = Politeness(concurrency=2, rate=100)
+    async with BrowserPool(CHROMIUM, contexts=1, page_timeout_s=2, gate=gate, policy=FARM) as pool:
+        hung = await pool.render(site.url + "/hanging/")
+        assert hung.error == "timeout"
+        after = await pool.render(site.url + "/inline/")
+        assert after.error is None, after.error
+        assert after.html is not None and "关于开展春季安全生产大检查的通知" in after.html
