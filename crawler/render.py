@@ -145,7 +145,7 @@ class _Slot:
         self.start_origin = ""
         self.blocked = 0
         self.failure: str | None = None  # why the guard stopped a request (SSRF policy, loop)
-        self.closed = asyncio.Event()  # set when the current page is closed
+        self.traffic = _Traffic()  # the current page's requests
 
 
 class BrowserPool:
@@ -309,7 +309,7 @@ class BrowserPool:
         if slot.page is not None:
             allowed.add(_origin(slot.page.main_frame.url))
         blocked = request.resource_type in BLOCKED_TYPES or _origin(request.url) not in allowed
-        closed = slot.closed  # the page this request belongs to
+        traffic = slot.traffic  # of the page this request belongs to
         with contextlib.suppress(PlaywrightError):  # the page may close while a request waits
             refusal = None if blocked else await self.policy.url_refusal(request.url)
             if blocked or refusal:
@@ -317,15 +317,22 @@ class BrowserPool:
                 slot.failure = slot.failure or (f"{BLOCKED}: {refusal}" if refusal else None)
                 await route.abort("blockedbyclient")
             else:
-                await _until_closed(closed, self._admitted(slot, route, request))
+                await _until_closed(traffic.closed, self._admitted(slot, traffic, route, request))
 
-    async def _admitted(self, slot: _Slot, route: Route, request: Request) -> None:
+    async def _admitted(
+        self, slot: _Slot, traffic: _Traffic, route: Route, request: Request
+    ) -> None:
         if self.gate is None:
             await self._follow(slot, route, request)
             return
         # Fetched inside the host's slot, so every request the page makes counts against the
         # limits shared with the HTTP crawlers, its whole transfer included.
-        async with self.gate.slot(_origin(request.url)):
+        async with contextlib.AsyncExitStack() as admitted:
+            traffic.queued += 1
+            try:
+                await admitted.enter_async_context(self.gate.slot(_origin(request.url)))
+            finally:
+                traffic.queued -= 1
             await self._follow(slot, route, request)
 
     async def _follow(self, slot: _Slot, route: Route, request: Request) -> None:
@@ -398,7 +405,8 @@ class BrowserPool:
             return self._finish(result, started)
         slot.pages += 1
         slot.page, slot.start_origin, slot.blocked, slot.failure = page, _origin(url), 0, None
-        slot.closed = asyncio.Event()
+        slot.traffic = traffic = _Traffic()
+        traffic.watch(page)
         page.set_default_timeout(self.page_timeout_s * 1000)
         crashed = False
 
@@ -409,7 +417,7 @@ class BrowserPool:
         page.on("crash", on_crash)
         try:
             async with asyncio.timeout(self.page_timeout_s):
-                await self._load(page, result)
+                await self._load(page, traffic, result)
         except (TimeoutError, PlaywrightTimeout):
             result.error = "timeout"
         except PlaywrightError as exc:
@@ -418,14 +426,13 @@ class BrowserPool:
             result.blocked = slot.blocked
             slot.page = None
             await self._close_page(slot, page)
-            slot.closed.set()  # its requests still waiting or fetching give up their host slots
+            traffic.closed.set()  # its requests still waiting or fetching give up their host slots
         if result.error:
             result.error = slot.failure or result.error  # the guard's reason, not ERR_FAILED
             result.html = None
         return self._finish(result, started)
 
-    async def _load(self, page: Page, result: RenderResult) -> None:
-        traffic = _Traffic(page)
+    async def _load(self, page: Page, traffic: _Traffic, result: RenderResult) -> None:
         response = await page.goto(result.url, wait_until="load")
         result.status = response.status if response else None
         result.final_url = page.url
@@ -458,12 +465,17 @@ class BrowserPool:
 
 
 class _Traffic:
-    """Requests in flight on a page. Playwright's "networkidle" waits a fixed 500 ms of silence;
-    a shorter quiet spell is enough for a list script, whose data request follows `load` at once."""
+    """The requests of one page: in flight, waiting for a host slot, and whether the page is closed.
+    Playwright's "networkidle" waits a fixed 500 ms of silence; a shorter quiet spell is enough for
+    a list script, whose data request follows `load` at once."""
 
-    def __init__(self, page: Page) -> None:
+    def __init__(self) -> None:
         self.in_flight = 0
+        self.queued = 0  # requests waiting for the host's politeness slot
         self.changed = time.monotonic()
+        self.closed = asyncio.Event()
+
+    def watch(self, page: Page) -> None:
         page.on("request", lambda _: self._step(1))
         page.on("requestfinished", lambda _: self._step(-1))
         page.on("requestfailed", lambda _: self._step(-1))
@@ -473,12 +485,18 @@ class _Traffic:
         self.changed = time.monotonic()
 
     async def quiet(self) -> None:
-        """Return once nothing has been in flight for QUIET_S, or after SETTLE_S at most."""
-        give_up = time.monotonic() + SETTLE_S
-        while time.monotonic() < give_up:
-            if self.in_flight == 0 and time.monotonic() - self.changed >= QUIET_S:
+        """Return once nothing has been in flight for QUIET_S, or after SETTLE_S at most; time
+        a request of the page spends waiting for a host slot is politeness, not the page's
+        network, and does not count (the page's deadline still bounds the wait)."""
+        now = time.monotonic()
+        give_up = now + SETTLE_S
+        while now < give_up:
+            if self.in_flight == 0 and now - self.changed >= QUIET_S:
                 return
             await asyncio.sleep(0.05)
+            before, now = now, time.monotonic()
+            if self.queued:
+                give_up += now - before
 
 
 async def _until_closed(closed: asyncio.Event, work: Coroutine[Any, Any, None]) -> None:

@@ -13,6 +13,7 @@ import pytest_asyncio
 from aiohttp import web
 
 from crawler.extract import extract_page
+from crawler.listpage import newest
 from crawler.model import ColumnRef
 from crawler.netguard import NetPolicy
 from crawler.politeness import Politeness
@@ -152,6 +153,11 @@ class Site:
                 "".join(f'<script src="/hang/{n}.js"></script>' for n in range(HANGING_SCRIPTS))
             ),
             "/flaky-ajax/": lambda: ajax_page("/ajax/flaky.json"),
+            # Three slow requests ahead of the list's own: with one slot for the host, the list's
+            # request waits for them past the settle time.
+            "/queued-ajax/": lambda: ajax_page("/ajax/data.json").replace(
+                "<script>", "<script>" + "fetch('/ajax/slow.json');" * 3, 1
+            ),
             "/style.css": lambda: (
                 "@font-face { font-family: gov; src: url(/font/gov.woff2); }"
                 " body { font-family: gov; background: url(/img/bg.png); }"
@@ -504,3 +510,15 @@ async def test_a_closed_page_frees_its_host_slots_for_the_next_render(site: Site
         after = await pool.render(site.url + "/inline/")
         assert after.error is None, after.error
         assert after.html is not None and "关于开展春季安全生产大检查的通知" in after.html
+
+
+async def test_a_list_request_queued_for_the_host_slot_is_waited_for(site: Site) -> None:
+    """Time a page's request spends waiting for the host's politeness slot is not network time:
+    the render waits for it rather than settling on a list not built yet."""
+    gate = Politeness(concurrency=1, rate=100)
+    async with BrowserPool(CHROMIUM, contexts=1, page_timeout_s=10, gate=gate, policy=FARM) as pool:
+        result = await pool.render(site.url + "/queued-ajax/")
+    assert result.error is None and result.html is not None
+    facts = extract_page(result.html, result.url, AT, kind_hint="list")
+    assert facts.items and newest(facts.items) is not None
+    assert newest(facts.items).date == NEWEST["ajax"]
