@@ -15,11 +15,12 @@ import os
 import time
 from collections.abc import Callable, Coroutine
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote, urljoin, urlsplit
 
 import msgspec
 from playwright.async_api import (
+    APIResponse,
     Browser,
     BrowserContext,
     Page,
@@ -132,6 +133,14 @@ def chromium_available(path: str) -> bool:
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+class _Answer(NamedTuple):
+    """How the guard answers a request: with a response, a redirect, or an error code."""
+
+    response: APIResponse | None = None
+    location: str | None = None  # the checked end of a redirect chain: Chromium is sent there
+    abort: str | None = None
 
 
 class _Slot:
@@ -323,19 +332,26 @@ class BrowserPool:
         self, slot: _Slot, traffic: _Traffic, route: Route, request: Request
     ) -> None:
         if self.gate is None:
-            await self._follow(slot, route, request)
-            return
-        # Fetched inside the host's slot, so every request the page makes counts against the
-        # limits shared with the HTTP crawlers, its whole transfer included.
-        async with contextlib.AsyncExitStack() as admitted:
-            traffic.queued += 1
-            try:
-                await admitted.enter_async_context(self.gate.slot(_origin(request.url)))
-            finally:
-                traffic.queued -= 1
-            await self._follow(slot, route, request)
+            answer = await self._follow(slot, route, request)
+        else:
+            # Fetched inside the host's slot, so every request the page makes counts against the
+            # limits shared with the HTTP crawlers, its whole transfer included; the hand-off
+            # to Chromium below concerns no host and happens after the slot is given back.
+            async with contextlib.AsyncExitStack() as admitted:
+                traffic.queued += 1
+                try:
+                    await admitted.enter_async_context(self.gate.slot(_origin(request.url)))
+                finally:
+                    traffic.queued -= 1
+                answer = await self._follow(slot, route, request)
+        if answer.abort:
+            await route.abort(answer.abort)
+        elif answer.location:
+            await route.fulfill(status=302, headers={"Location": answer.location})
+        else:
+            await route.fulfill(response=answer.response)
 
-    async def _follow(self, slot: _Slot, route: Route, request: Request) -> None:
+    async def _follow(self, slot: _Slot, route: Route, request: Request) -> _Answer:
         """Fetch the request, following its redirects here, each hop checked against the policy.
 
         Chromium follows a redirect without calling the route again, so a hop to an internal
@@ -352,8 +368,7 @@ class BrowserPool:
                     url=url, headers=headers, max_redirects=0, timeout=self.page_timeout_s * 1000
                 )
             except PlaywrightError as exc:
-                await route.abort(_abort_code(str(exc)))
-                return
+                return _Answer(abort=_abort_code(str(exc)))
             location = response.headers.get("location")
             if response.status not in REDIRECT_STATUSES or not location:
                 break
@@ -362,16 +377,13 @@ class BrowserPool:
             if refusal:
                 slot.blocked += 1
                 slot.failure = slot.failure or f"{BLOCKED}: {refusal}"
-                await route.abort("blockedbyclient")
-                return
+                return _Answer(abort="blockedbyclient")
         else:
             slot.failure = slot.failure or "redirect_loop"
-            await route.abort("failed")
-            return
+            return _Answer(abort="failed")
         if url == request.url:
-            await route.fulfill(response=response)
-        else:
-            await route.fulfill(status=302, headers={"Location": url})
+            return _Answer(response=response)
+        return _Answer(location=url)
 
     async def render(self, url: str) -> RenderResult:
         """Render `url` and return its HTML with same-origin frames inlined, or the failure."""
