@@ -1,7 +1,8 @@
 """Render script-built column lists in headless Chromium (Debian's, through Playwright).
 
-A bounded pool of browser contexts, each recycled after N pages; images, fonts and media are never
-fetched, and a page may only reach its own origin (a page on the internet must not make the worker
+A bounded pool of browser contexts, each recycled after N pages. Chromium (≈0.65 GB) is launched on
+the first page that needs it and, with `idle_stop_s`, stopped once no page has been rendered for that
+long (a render in progress is never cut). Images, fonts and media are never fetched, and a page may only reach its own origin (a page on the internet must not make the worker
 probe other hosts or its own loopback services). Every page has a hard deadline, so an endless script
 costs one timeout, never the worker. Same-origin iframes are inlined into the returned HTML.
 """
@@ -12,12 +13,14 @@ import asyncio
 import contextlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, date, datetime
+from typing import Any, NamedTuple
 from urllib.parse import quote, urljoin, urlsplit
 
 import msgspec
 from playwright.async_api import (
+    APIResponse,
     Browser,
     BrowserContext,
     Page,
@@ -132,6 +135,14 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
+class _Answer(NamedTuple):
+    """How the guard answers a request: with a response, a redirect, or an error code."""
+
+    response: APIResponse | None = None
+    location: str | None = None  # the checked end of a redirect chain: Chromium is sent there
+    abort: str | None = None
+
+
 class _Slot:
     """One context of the pool, the browser it belongs to, and what its current page may reach."""
 
@@ -143,6 +154,7 @@ class _Slot:
         self.start_origin = ""
         self.blocked = 0
         self.failure: str | None = None  # why the guard stopped a request (SSRF policy, loop)
+        self.traffic = _Traffic()  # the current page's requests
 
 
 class BrowserPool:
@@ -159,11 +171,20 @@ class BrowserPool:
         on_render: Callable[[str, float], None] | None = None,
         gate: Gate | None = None,
         policy: NetPolicy | None = None,
+        idle_stop_s: float | None = None,
+        on_launch: Callable[[], None] | None = None,
     ) -> None:
-        if contexts < 1 or recycle_after < 1 or page_timeout_s <= 0 or max_bytes < 1:
+        if (
+            contexts < 1
+            or recycle_after < 1
+            or page_timeout_s <= 0
+            or max_bytes < 1
+            or (idle_stop_s is not None and idle_stop_s <= 0)
+        ):
             raise ValueError(
                 f"BrowserPool: contexts ({contexts}), recycle_after ({recycle_after}), "
-                f"page_timeout_s ({page_timeout_s}) and max_bytes ({max_bytes}) must be positive"
+                f"page_timeout_s ({page_timeout_s}), max_bytes ({max_bytes}) and idle_stop_s "
+                f"({idle_stop_s}) must be positive"
             )
         self.executable = executable
         self.recycle_after = recycle_after
@@ -177,8 +198,15 @@ class BrowserPool:
         self.gate = gate
         # SSRF guard, as for the HTTP crawlers; default: public addresses only.
         self.policy = policy or NetPolicy()
+        # Stop Chromium after this many seconds without a render (None: keep it until exit).
+        self.idle_stop_s = idle_stop_s
+        self.on_launch = on_launch  # metrics hook, called after every browser launch
         self.contexts_created = 0
         self.browser_launches = 0
+        self.idle_stops = 0
+        self._renders = 0  # renders started and not finished, waiting for a slot included
+        self._last_render = time.monotonic()
+        self._idle_watch: asyncio.Task[None] | None = None
         self._slots: asyncio.Queue[_Slot] = asyncio.Queue()
         for _ in range(contexts):
             self._slots.put_nowait(_Slot())
@@ -191,20 +219,41 @@ class BrowserPool:
             raise BrowserUnavailable(
                 f"Chromium not found at {self.executable}; install Debian's chromium (make setup)"
             )
+        # Only the driver starts here; Chromium itself waits for the first render.
         self._playwright = await async_playwright().start()
-        try:
-            await self._browser_now()
-        except BaseException:
-            await self._playwright.stop()
-            raise
+        if self.idle_stop_s is not None:
+            self._idle_watch = asyncio.create_task(self._stop_when_idle(self.idle_stop_s))
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._browser is not None:
-            with contextlib.suppress(PlaywrightError, TimeoutError):
-                await asyncio.wait_for(self._browser.close(), CLOSE_S)
+        if self._idle_watch is not None:
+            self._idle_watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._idle_watch
+        await self._abandon_browser()
         if self._playwright is not None:
             await self._playwright.stop()
+
+    @property
+    def running(self) -> bool:
+        """Whether a Chromium of this pool is up now."""
+        return self._browser is not None and self._browser.is_connected()
+
+    async def _stop_when_idle(self, idle_s: float) -> None:
+        """Until cancelled: close the browser once no render has run for `idle_s` seconds."""
+        wait = idle_s
+        while True:
+            await asyncio.sleep(wait)
+            # Under the launch lock: a render that starts now waits, then launches a new browser.
+            async with self._launch_lock:
+                idle_for = time.monotonic() - self._last_render
+                if self._renders or idle_for < idle_s:
+                    wait = idle_s if self._renders else idle_s - idle_for
+                    continue
+                wait = idle_s
+                if self._browser is not None:
+                    await self._abandon_browser()
+                    self.idle_stops += 1
 
     async def _browser_now(self) -> Browser:
         """The running browser; a new one if the last one crashed or was abandoned."""
@@ -224,6 +273,8 @@ class BrowserPool:
                     f"Chromium at {self.executable} did not start: {str(exc).splitlines()[0]}"
                 ) from None
             self.browser_launches += 1
+            if self.on_launch:
+                self.on_launch()
             return self._browser
 
     async def _context_for(self, slot: _Slot) -> BrowserContext:
@@ -267,21 +318,40 @@ class BrowserPool:
         if slot.page is not None:
             allowed.add(_origin(slot.page.main_frame.url))
         blocked = request.resource_type in BLOCKED_TYPES or _origin(request.url) not in allowed
+        traffic = slot.traffic  # of the page this request belongs to
         with contextlib.suppress(PlaywrightError):  # the page may close while a request waits
             refusal = None if blocked else await self.policy.url_refusal(request.url)
             if blocked or refusal:
                 slot.blocked += 1
                 slot.failure = slot.failure or (f"{BLOCKED}: {refusal}" if refusal else None)
                 await route.abort("blockedbyclient")
-            elif self.gate is None:
-                await self._follow(slot, route, request)
             else:
-                # Admitted inside the host's slot, so every request the page makes counts against
-                # the rate shared with the HTTP crawlers (the slot covers the admission).
-                async with self.gate.slot(_origin(request.url)):
-                    await self._follow(slot, route, request)
+                await _until_closed(traffic.closed, self._admitted(slot, traffic, route, request))
 
-    async def _follow(self, slot: _Slot, route: Route, request: Request) -> None:
+    async def _admitted(
+        self, slot: _Slot, traffic: _Traffic, route: Route, request: Request
+    ) -> None:
+        if self.gate is None:
+            answer = await self._follow(slot, route, request)
+        else:
+            # Fetched inside the host's slot, so every request the page makes counts against the
+            # limits shared with the HTTP crawlers, its whole transfer included; the hand-off
+            # to Chromium below concerns no host and happens after the slot is given back.
+            async with contextlib.AsyncExitStack() as admitted:
+                traffic.queued += 1
+                try:
+                    await admitted.enter_async_context(self.gate.slot(_origin(request.url)))
+                finally:
+                    traffic.queued -= 1
+                answer = await self._follow(slot, route, request)
+        if answer.abort:
+            await route.abort(answer.abort)
+        elif answer.location:
+            await route.fulfill(status=302, headers={"Location": answer.location})
+        else:
+            await route.fulfill(response=answer.response)
+
+    async def _follow(self, slot: _Slot, route: Route, request: Request) -> _Answer:
         """Fetch the request, following its redirects here, each hop checked against the policy.
 
         Chromium follows a redirect without calling the route again, so a hop to an internal
@@ -298,8 +368,7 @@ class BrowserPool:
                     url=url, headers=headers, max_redirects=0, timeout=self.page_timeout_s * 1000
                 )
             except PlaywrightError as exc:
-                await route.abort(_abort_code(str(exc)))
-                return
+                return _Answer(abort=_abort_code(str(exc)))
             location = response.headers.get("location")
             if response.status not in REDIRECT_STATUSES or not location:
                 break
@@ -308,27 +377,29 @@ class BrowserPool:
             if refusal:
                 slot.blocked += 1
                 slot.failure = slot.failure or f"{BLOCKED}: {refusal}"
-                await route.abort("blockedbyclient")
-                return
+                return _Answer(abort="blockedbyclient")
         else:
             slot.failure = slot.failure or "redirect_loop"
-            await route.abort("failed")
-            return
+            return _Answer(abort="failed")
         if url == request.url:
-            await route.fulfill(response=response)
-        else:
-            await route.fulfill(status=302, headers={"Location": url})
+            return _Answer(response=response)
+        return _Answer(location=url)
 
     async def render(self, url: str) -> RenderResult:
         """Render `url` and return its HTML with same-origin frames inlined, or the failure."""
         parts = urlsplit(url) if isinstance(url, str) else None
         if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
             return RenderResult(url=str(url), error="bad_url")
-        slot = await self._slots.get()
+        self._renders += 1
         try:
-            return await self._render_in(slot, url)
+            slot = await self._slots.get()
+            try:
+                return await self._render_in(slot, url)
+            finally:
+                self._slots.put_nowait(slot)
         finally:
-            self._slots.put_nowait(slot)
+            self._renders -= 1
+            self._last_render = time.monotonic()
 
     async def _render_in(self, slot: _Slot, url: str) -> RenderResult:
         started = time.monotonic()
@@ -340,10 +411,14 @@ class BrowserPool:
         except (BrowserUnavailable, PlaywrightError, TimeoutError) as exc:
             # The browser died between pages or will not come back; the next render retries.
             await self._abandon_browser()
-            result.error = "no_browser" if isinstance(exc, BrowserUnavailable) else "crashed"
+            result.error = (
+                f"no_browser: {exc}" if isinstance(exc, BrowserUnavailable) else "crashed"
+            )
             return self._finish(result, started)
         slot.pages += 1
         slot.page, slot.start_origin, slot.blocked, slot.failure = page, _origin(url), 0, None
+        slot.traffic = traffic = _Traffic()
+        traffic.watch(page)
         page.set_default_timeout(self.page_timeout_s * 1000)
         crashed = False
 
@@ -354,7 +429,7 @@ class BrowserPool:
         page.on("crash", on_crash)
         try:
             async with asyncio.timeout(self.page_timeout_s):
-                await self._load(page, result)
+                await self._load(page, traffic, result)
         except (TimeoutError, PlaywrightTimeout):
             result.error = "timeout"
         except PlaywrightError as exc:
@@ -363,13 +438,13 @@ class BrowserPool:
             result.blocked = slot.blocked
             slot.page = None
             await self._close_page(slot, page)
+            traffic.closed.set()  # its requests still waiting or fetching give up their host slots
         if result.error:
             result.error = slot.failure or result.error  # the guard's reason, not ERR_FAILED
             result.html = None
         return self._finish(result, started)
 
-    async def _load(self, page: Page, result: RenderResult) -> None:
-        traffic = _Traffic(page)
+    async def _load(self, page: Page, traffic: _Traffic, result: RenderResult) -> None:
         response = await page.goto(result.url, wait_until="load")
         result.status = response.status if response else None
         result.final_url = page.url
@@ -402,12 +477,17 @@ class BrowserPool:
 
 
 class _Traffic:
-    """Requests in flight on a page. Playwright's "networkidle" waits a fixed 500 ms of silence;
-    a shorter quiet spell is enough for a list script, whose data request follows `load` at once."""
+    """The requests of one page: in flight, waiting for a host slot, and whether the page is closed.
+    Playwright's "networkidle" waits a fixed 500 ms of silence; a shorter quiet spell is enough for
+    a list script, whose data request follows `load` at once."""
 
-    def __init__(self, page: Page) -> None:
+    def __init__(self) -> None:
         self.in_flight = 0
+        self.queued = 0  # requests waiting for the host's politeness slot
         self.changed = time.monotonic()
+        self.closed = asyncio.Event()
+
+    def watch(self, page: Page) -> None:
         page.on("request", lambda _: self._step(1))
         page.on("requestfinished", lambda _: self._step(-1))
         page.on("requestfailed", lambda _: self._step(-1))
@@ -417,12 +497,35 @@ class _Traffic:
         self.changed = time.monotonic()
 
     async def quiet(self) -> None:
-        """Return once nothing has been in flight for QUIET_S, or after SETTLE_S at most."""
-        give_up = time.monotonic() + SETTLE_S
-        while time.monotonic() < give_up:
-            if self.in_flight == 0 and time.monotonic() - self.changed >= QUIET_S:
+        """Return once nothing has been in flight for QUIET_S, or after SETTLE_S at most; time
+        a request of the page spends waiting for a host slot is politeness, not the page's
+        network, and does not count (the page's deadline still bounds the wait)."""
+        now = time.monotonic()
+        give_up = now + SETTLE_S
+        while now < give_up:
+            if self.in_flight == 0 and now - self.changed >= QUIET_S:
                 return
             await asyncio.sleep(0.05)
+            before, now = now, time.monotonic()
+            if self.queued:
+                give_up += now - before
+
+
+async def _until_closed(closed: asyncio.Event, work: Coroutine[Any, Any, None]) -> None:
+    """Run a request's `work` unless its page is closed first: then it is cancelled. Playwright
+    stalls a closed page's new requests but lets the handlers already running go on, and those
+    would keep waiting for, or fetching inside, the host's politeness slots that the next page
+    of the same host (a column's second try included) needs: it would time out in turn."""
+    task = asyncio.ensure_future(work)
+    page_closed = asyncio.ensure_future(closed.wait())
+    try:
+        await asyncio.wait({task, page_closed}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        page_closed.cancel()
+        task.cancel()  # a no-op when it is done
+        await asyncio.wait({task, page_closed})
+    if not task.cancelled():
+        task.result()  # its error, if any, as if it had been awaited here
 
 
 def _abort_code(message: str) -> str:

@@ -45,6 +45,8 @@ class BrowserConfig(msgspec.Struct, forbid_unknown_fields=True):
     contexts: int = 2
     recycle_after: int = 50  # pages per browser context before it is replaced
     page_timeout_s: float = 20.0
+    # Chromium is launched by the first job that needs it and stopped after this long without one.
+    idle_stop_s: Annotated[float, msgspec.Meta(gt=0)] = 120.0
 
 
 class CheckConfig(msgspec.Struct, forbid_unknown_fields=True):

@@ -37,6 +37,13 @@ JOBS_DONE = Counter(
     "Jobs finished, by role and outcome (failed: the handler raised, the job is redelivered)",
     ["role", "outcome"],
 )
+BROWSER_RUNNING = Gauge(
+    "govsweep_browser_running",
+    "1 while the browser role's Chromium is up (launched by a job, stopped when idle)",
+)
+BROWSER_LAUNCHES = Counter(
+    "govsweep_browser_launches_total", "Chromium launches by the browser role"
+)
 LINK_CHECKS = Counter(
     "govsweep_link_checks_total", "Link check requests, by link class", ["outcome"]
 )

@@ -1,7 +1,9 @@
 """Browser role: column jobs whose list is built by script → column facts read from headless Chromium.
 
 Its own role so that browser work (hundreds of MB per process, ~1 page/s per context) scales apart
-from the cheap HTTP crawlers. Without Chromium the role still answers every job, as unmeasured.
+from the cheap HTTP crawlers. Chromium is launched by the first job and stopped after
+`browser.idle_stop_s` without one, so a sweep with no script-built column never starts it. Without
+Chromium (not installed, or it will not start) the role still answers every job, as unmeasured.
 """
 
 from __future__ import annotations
@@ -57,6 +59,12 @@ class BrowserWorker:
                 facts = await render_column(
                     self.pool, job.column, at, self.config.crawl.max_list_pages
                 )
+                if (facts.fetch.error or "").startswith("no_browser"):
+                    log(
+                        "browser did not start, column reported unmeasured",
+                        {"error": facts.fetch.error},
+                        "error",
+                    )
         await self.bus.publish(
             SUBJECT_COLUMN.format(sweep_id=job.sweep_id, site_id=job.site_id, index=job.index),
             ColumnResult(job.sweep_id, job.site_id, job.index, facts),
@@ -92,8 +100,13 @@ async def run(bus: Bus, config: Config, stop: asyncio.Event) -> None:
                     on_render=_count_page,
                     gate=gate,
                     policy=NetPolicy(crawl.allow_networks),
+                    idle_stop_s=settings.idle_stop_s,
+                    on_launch=metrics.BROWSER_LAUNCHES.inc,
                 )
             )
+            running = pool
+            metrics.BROWSER_RUNNING.set_function(lambda: int(running.running))
+            stack.callback(metrics.BROWSER_RUNNING.set_function, lambda: 0)
         except BrowserUnavailable as exc:
             log(
                 "browser unavailable, columns are reported unmeasured", {"error": str(exc)}, "error"

@@ -24,6 +24,7 @@ from services.bus.schema import ColumnJob, ColumnResult
 from services.config import BrowserConfig, Config, for_loopback_farm
 from services.roles import browser_worker
 from tests.conftest import AT
+from tests.integration.chromium_procs import browser_pids
 
 pytestmark = pytest.mark.integration
 
@@ -117,6 +118,23 @@ def pages_counted(outcome: str) -> float:
     return REGISTRY.get_sample_value("govsweep_pages_fetched_total", {"outcome": outcome}) or 0.0
 
 
+def browser_gauges() -> tuple[float, float]:
+    """(govsweep_browser_running, govsweep_browser_launches_total) as Prometheus would scrape them."""
+    running = REGISTRY.get_sample_value("govsweep_browser_running")
+    launches = REGISTRY.get_sample_value("govsweep_browser_launches_total")
+    return running or 0.0, launches or 0.0
+
+
+async def until(condition, seconds: float = 30.0) -> bool:
+    """Poll `condition` (a coroutine function) every 100 ms for at most `seconds`."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not await condition():
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.1)
+    return True
+
+
 async def jobs_left(bus: Bus) -> int:
     return (await bus.js.stream_info(JOBS_STREAM)).state.messages
 
@@ -149,6 +167,80 @@ async def test_browser_role_renders_columns_and_survives_an_endless_page(
     assert pages_counted("ok") - ok_before == 2
     assert pages_counted("timeout") - timeouts_before == 2  # the endless page is tried twice
     assert await jobs_left(bus) == 0  # every job acked, the malformed one terminated
+
+
+@pytest.mark.skipif(not chromium_available("/usr/bin/chromium"), reason="chromium not installed")
+async def test_chromium_starts_with_the_first_job_and_stops_when_idle(
+    bus: Bus, site: str, tmp_path: Path
+) -> None:
+    config = for_loopback_farm(
+        Config(state_dir=str(tmp_path), metrics_port=-1, browser=BrowserConfig(idle_stop_s=0.5))
+    )
+    _, launches_before = browser_gauges()
+    stop = asyncio.Event()
+    role = asyncio.create_task(browser_worker.run(bus, config, stop))
+    sub = await bus.js.pull_subscribe("govsweep.results.column.>", stream=RESULTS_STREAM)
+
+    async def pulling() -> bool:
+        assert not role.done(), role.exception()
+        return (await bus.js.consumer_info(JOBS_STREAM, browser_worker.CONSUMER)).num_waiting > 0
+
+    async def one_result() -> ColumnResult:
+        for _ in range(60):  # bounded: 60 s
+            assert not role.done(), role.exception()
+            try:
+                msgs = await sub.fetch(batch=1, timeout=1)
+            except TimeoutError:
+                continue
+            await msgs[0].ack()
+            return msgspec.json.decode(msgs[0].data, type=ColumnResult)
+        raise AssertionError("no column result within 60 s")
+
+    async def stopped() -> bool:
+        return browser_gauges()[0] == 0 and not browser_pids()
+
+    try:
+        assert await until(pulling), "the role never pulled a job"
+        # Serving, with no job yet: no Chromium.
+        assert browser_pids() == [] and browser_gauges() == (0, launches_before)
+
+        await publish_jobs(bus, [job(0, f"{site}/gzdt/", 2)])
+        first = (await one_result()).facts
+        assert first.measured and first.latest == NEWEST, first.reason
+        assert browser_gauges()[1] == launches_before + 1
+
+        assert await until(stopped), "Chromium still up after browser.idle_stop_s"
+
+        await publish_jobs(bus, [job(1, f"{site}/gzdt/", 2)])
+        second = (await one_result()).facts
+        assert second.measured and second.latest == NEWEST and second.items_count == 2
+        assert browser_gauges()[1] == launches_before + 2
+    finally:
+        stop.set()
+        await asyncio.wait_for(role, 30)
+    assert browser_gauges()[0] == 0 and await jobs_left(bus) == 0
+
+
+async def test_a_chromium_that_will_not_start_leaves_every_job_unmeasured(
+    bus: Bus, site: str, tmp_path: Path
+) -> None:
+    # /bin/false passes the check at start (it exists); the launch of each job fails.
+    config = for_loopback_farm(
+        Config(
+            state_dir=str(tmp_path), metrics_port=-1, browser=BrowserConfig(executable="/bin/false")
+        )
+    )
+    await publish_jobs(bus, [job(0, f"{site}/gzdt/", 2), job(1, f"{site}/endless/", 2)])
+
+    results = await run_until_results(bus, config, 2)
+
+    assert len(results) == 2
+    for _, _, result in results:
+        facts = result.facts
+        assert not facts.measured and not facts.blank
+        assert facts.reason is not None and facts.reason.startswith("浏览器无法启动 (no_browser")
+        assert "Chromium at /bin/false did not start" in facts.reason
+    assert await jobs_left(bus) == 0
 
 
 async def test_without_chromium_every_job_is_unmeasured_never_blank(

@@ -7,13 +7,13 @@ import contextlib
 import json
 import os
 import signal
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
 from aiohttp import web
 
 from crawler.extract import extract_page
+from crawler.listpage import newest
 from crawler.model import ColumnRef
 from crawler.netguard import NetPolicy
 from crawler.politeness import Politeness
@@ -26,6 +26,7 @@ from crawler.render import (
 )
 from services.config import LOOPBACK
 from tests.conftest import AT
+from tests.integration.chromium_procs import browser_pids
 
 CHROMIUM = "/usr/bin/chromium"
 FARM = NetPolicy([LOOPBACK])  # the farm is on loopback, which the SSRF guard refuses by default
@@ -44,6 +45,8 @@ NEWEST = {
     "iframe": "2024-03-08",
 }
 OLDER = "2024-01-05"
+HANGING_SCRIPTS = 6
+HANG_S = 5.0
 
 
 def _items(newest: str) -> list[dict[str, str]]:
@@ -145,7 +148,16 @@ class Site:
                 "<script src=\"/4QbVtADbnLVI/c.js\" r='m'></script></head><body></body></html>"
             ),
             "/slow-ajax/": lambda: ajax_page("/ajax/slow.json"),
+            # More scripts than the host has slots, each answered after the page's deadline.
+            "/hanging/": lambda: _page(
+                "".join(f'<script src="/hang/{n}.js"></script>' for n in range(HANGING_SCRIPTS))
+            ),
             "/flaky-ajax/": lambda: ajax_page("/ajax/flaky.json"),
+            # Three slow requests ahead of the list's own: with one slot for the host, the list's
+            # request waits for them past the settle time.
+            "/queued-ajax/": lambda: ajax_page("/ajax/data.json").replace(
+                "<script>", "<script>" + "fetch('/ajax/slow.json');" * 3, 1
+            ),
             "/style.css": lambda: (
                 "@font-face { font-family: gov; src: url(/font/gov.woff2); }"
                 " body { font-family: gov; background: url(/img/bg.png); }"
@@ -156,6 +168,7 @@ class Site:
         app.router.add_get("/ajax/data.json", self._data)
         app.router.add_get("/ajax/slow.json", self._slow_data)
         app.router.add_get("/ajax/flaky.json", self._flaky_data)
+        app.router.add_get("/hang/{name}", self._hang)
         self.url = await self._listen(app)
         other = web.Application(middlewares=[self._record_foreign])
         other.router.add_get("/{tail:.*}", self._foreign_any)
@@ -204,6 +217,10 @@ class Site:
         if self.hits.count(request.path) == 1:
             return web.Response(status=503)
         return await self._data(request)
+
+    async def _hang(self, request: web.Request) -> web.Response:
+        await asyncio.sleep(HANG_S)
+        return web.Response(text="var hung = 1;", content_type="application/javascript")
 
     async def _foreign_any(self, request: web.Request) -> web.Response:
         return web.Response(text="{}", content_type="application/json")
@@ -371,32 +388,10 @@ async def test_contexts_are_recycled(site: Site) -> None:
         assert pool.contexts_created == 3  # pages 1-2, 3-4, 5
 
 
-def _browser_pids() -> list[int]:
-    """Chromium browser processes (not renderers) started below this test process."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [os.getpid()]
-    while todo:
-        for pid in children.get(todo.pop(), []):
-            todo.append(pid)
-            try:
-                argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if argv[0].endswith(b"chromium") and not any(a.startswith(b"--type=") for a in argv):
-                found.append(pid)
-    return found
-
-
 async def test_browser_crash_is_reported_and_the_browser_restarted(site: Site) -> None:
     async with BrowserPool(CHROMIUM, contexts=1, page_timeout_s=10, policy=FARM) as pool:
-        before = set(_browser_pids())
+        assert (await pool.render(site.url + "/inline/")).error is None  # launches the browser
+        before = set(browser_pids())
         assert before
         pending = asyncio.create_task(pool.render(site.url + "/endless/"))
         await asyncio.sleep(1.0)
@@ -408,7 +403,61 @@ async def test_browser_crash_is_reported_and_the_browser_restarted(site: Site) -
         after = await pool.render(site.url + "/inline/")
         assert after.error is None and after.html is not None
         assert pool.browser_launches == 2
-        assert set(_browser_pids()).isdisjoint(before)
+        assert set(browser_pids()).isdisjoint(before)
+
+
+async def _until(condition, seconds: float = 15.0) -> bool:
+    """Poll `condition` every 50 ms for at most `seconds`; whether it came true."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not condition():
+        if loop.time() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
+async def test_chromium_starts_with_the_first_page_and_stops_when_idle(site: Site) -> None:
+    async with BrowserPool(CHROMIUM, contexts=2, idle_stop_s=0.5, policy=FARM) as pool:
+        await asyncio.sleep(0.7)  # longer than the idle time: nothing to stop, nothing started
+        assert browser_pids() == [] and pool.browser_launches == 0 and not pool.running
+
+        first = await render_column(pool, column(site, "/inline/"), AT)
+        assert first.measured and first.latest == NEWEST["inline"]
+        assert pool.browser_launches == 1 and browser_pids()
+
+        assert await _until(lambda: pool.idle_stops == 1 and not browser_pids()), browser_pids()
+        assert not pool.running
+
+        second = await render_column(pool, column(site, "/ajax/"), AT)
+        assert second.measured and second.latest == NEWEST["ajax"]
+        assert pool.browser_launches == 2 and pool.running and browser_pids()
+    assert browser_pids() == []
+
+
+async def test_a_render_running_across_the_idle_deadline_is_not_cut(site: Site) -> None:
+    async with BrowserPool(CHROMIUM, contexts=1, idle_stop_s=0.3, policy=FARM) as pool:
+        assert (await pool.render(site.url + "/inline/")).error is None
+        # Its data request alone takes 0.8 s: the idle deadline of the first render passes during it.
+        slow = await pool.render(site.url + "/slow-ajax/")
+        assert slow.error is None and slow.html is not None and slow.elapsed_ms >= 800
+        assert "关于开展春季安全生产大检查的通知" in slow.html
+        assert pool.browser_launches == 1 and pool.idle_stops == 0
+        assert await _until(lambda: pool.idle_stops == 1)  # then, idle, it is stopped
+
+
+async def test_a_browser_that_will_not_start_leaves_each_column_unmeasured(site: Site) -> None:
+    # /bin/false exists, so the pool opens; each render's launch fails and says why.
+    async with BrowserPool("/bin/false", contexts=1, policy=FARM) as pool:
+        for path in ("/inline/", "/ajax/"):
+            facts = await render_column(pool, column(site, path), AT)
+            assert not facts.measured and not facts.blank and facts.rendered
+            assert facts.fetch.error is not None
+            assert facts.fetch.error.startswith("no_browser: Chromium at /bin/false did not start")
+            assert facts.reason is not None and facts.reason.startswith(
+                "浏览器无法启动 (no_browser"
+            )
+        assert pool.browser_launches == 0 and not pool.running
 
 
 async def test_missing_chromium_is_a_clear_error() -> None:
@@ -418,6 +467,8 @@ async def test_missing_chromium_is_a_clear_error() -> None:
     assert not chromium_available("/nonexistent/chromium")
     with pytest.raises(ValueError, match="contexts"):
         BrowserPool(contexts=0)
+    with pytest.raises(ValueError, match="idle_stop_s"):
+        BrowserPool(idle_stop_s=0)
 
 
 class CountingGate(Politeness):
@@ -446,3 +497,28 @@ async def test_every_browser_request_passes_the_host_gate(site: Site, form: str)
     # The page itself and its data request (or frame) were each admitted for the site's origin.
     assert gate.admitted.count(site.url) >= 2, gate.admitted
     assert set(gate.admitted) == {site.url}
+
+
+async def test_a_closed_page_frees_its_host_slots_for_the_next_render(site: Site) -> None:
+    """A page that timed out leaves requests waiting for, or fetching inside, the host's slots;
+    they must not keep the slots from the next page of the same host (the column's second try
+    or the other context's page), which would then time out in turn."""
+    gate = Politeness(concurrency=2, rate=100)
+    async with BrowserPool(CHROMIUM, contexts=1, page_timeout_s=2, gate=gate, policy=FARM) as pool:
+        hung = await pool.render(site.url + "/hanging/")
+        assert hung.error == "timeout"
+        after = await pool.render(site.url + "/inline/")
+        assert after.error is None, after.error
+        assert after.html is not None and "关于开展春季安全生产大检查的通知" in after.html
+
+
+async def test_a_list_request_queued_for_the_host_slot_is_waited_for(site: Site) -> None:
+    """Time a page's request spends waiting for the host's politeness slot is not network time:
+    the render waits for it rather than settling on a list not built yet."""
+    gate = Politeness(concurrency=1, rate=100)
+    async with BrowserPool(CHROMIUM, contexts=1, page_timeout_s=10, gate=gate, policy=FARM) as pool:
+        result = await pool.render(site.url + "/queued-ajax/")
+    assert result.error is None and result.html is not None
+    facts = extract_page(result.html, result.url, AT, kind_hint="list")
+    assert facts.items and newest(facts.items) is not None
+    assert newest(facts.items).date == NEWEST["ajax"]

@@ -28,6 +28,8 @@ def test_environment_alone(tmp_path: Path) -> None:
         ("nats_urll = 'x'\n", {}, "nats_urll"),
         ("state_dir = \n", {}, "not valid TOML"),
         ("", {"GOVSWEEP_CRAWL_WORKERS": "many"}, "$.crawl.workers"),
+        ("[browser]\nidle_stop_s = 0\n", {}, "$.browser.idle_stop_s"),
+        ("", {"GOVSWEEP_BROWSER_IDLE_STOP_S": "-5"}, "$.browser.idle_stop_s"),
     ],
 )
 def test_invalid_config_is_one_clear_line(
@@ -44,3 +46,9 @@ def test_invalid_config_is_one_clear_line(
 def test_missing_config_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "nope.toml", env={})
+
+
+def test_browser_idle_stop_default_and_override() -> None:
+    assert load_config(None, env={}).browser.idle_stop_s == 120.0
+    config = load_config(None, env={"GOVSWEEP_BROWSER_IDLE_STOP_S": "30"})
+    assert config.browser.idle_stop_s == 30.0
