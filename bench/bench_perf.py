@@ -79,14 +79,15 @@ def sweep_rows(s: dict[str, Any]) -> list[Row]:
     if len(runs) > 1:
         rows.append(("3. Crawler processes (same sweep, same farm)", "", ""))
         for run in runs:
-            rows.append(
+            versus = ratio(run["requests_per_s"], first["requests_per_s"])
+            rows += [
                 (
-                    f"{run['crawlers']} crawler(s): requests/s, sites/s",
+                    f"{run['crawlers']} crawler(s): requests per s",
                     f"{run['requests_per_s']:.0f}",
-                    f"{run['sites_per_s']:.2f} sites/s, {ratio(run['requests_per_s'], first['requests_per_s'])} vs 1, "
-                    f"wall {run['wall_s']:.0f} s; {run['limit']}",
-                )
-            )
+                    f"{versus} vs 1; {run['sites_per_s']:.2f} sites/s, wall {run['wall_s']:.0f} s",
+                ),
+                ("  limited by", "", run["limit"]),
+            ]
     return rows
 
 
