@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,14 @@ def sweep_rows(s: dict[str, Any]) -> list[Row]:
 
 
 def main() -> None:
+    try:
+        run()
+    except KeyboardInterrupt:
+        # The sections' `with Procs()` blocks have stopped every child process on the way out.
+        sys.exit("interrupted: every process the bench started has been stopped")
+
+
+def run() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     parser.add_argument("--fetches", type=int, default=3000)

@@ -111,21 +111,22 @@ def descendants(pid: int) -> list[int]:
 
 
 def cpu_seconds(pid: int) -> float:
-    """CPU (user + system) of `pid`, of its waited-for children and of its live descendants."""
+    """CPU (user + system) of `pid` and of every process below it, live or ended.
 
-    def stat(p: int, with_children: bool) -> float:
+    A process's cutime/cstime hold only the children it has waited for, which are no longer in the
+    tree, so adding them for every live process counts each CPU-second once (Chromium's renderers).
+    """
+
+    def stat(p: int) -> float:
         try:
             text = Path(f"/proc/{p}/stat").read_text()
         except OSError:
             return 0.0
         fields = text.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
         # fields[11:15] = utime stime cutime cstime (stat fields 14-17)
-        ticks = int(fields[11]) + int(fields[12])
-        if with_children:
-            ticks += int(fields[13]) + int(fields[14])
-        return ticks / CLK_TCK
+        return sum(int(f) for f in fields[11:15]) / CLK_TCK
 
-    return stat(pid, True) + sum(stat(kid, False) for kid in descendants(pid))
+    return stat(pid) + sum(stat(kid) for kid in descendants(pid))
 
 
 def rss_kb(pid: int, field: str = "VmRSS") -> int:
