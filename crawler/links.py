@@ -140,6 +140,14 @@ def _netloc(url: str) -> str:
     return rest[:end]
 
 
+def _origin(url: str) -> str:
+    """crawler.fetch.origin (the gate's key), through _netloc."""
+    scheme, sep, _ = url.partition("://")
+    if not (sep and scheme.isalpha()):
+        return origin(url)
+    return f"{scheme.lower()}://{_netloc(url)}"
+
+
 _clock: tuple[int, str] = (0, "")
 
 
@@ -177,6 +185,7 @@ class LinkProber:
         self._session = session
         self._owned = session is None
         self.head_refusals = head_refusals or LocalHeadRefusals()
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
 
     async def __aenter__(self) -> LinkProber:
         if self._owned:
@@ -188,7 +197,7 @@ class LinkProber:
             await self._session.close()
 
     async def check(self, url: str) -> FetchResult:
-        host = origin(url)
+        host = _origin(url)
         if not self.head_refusals.refuses(host):
             head = await self._request("HEAD", url, host)
             if classify(head) == OK or head.error in UNREACHABLE or _refused(head):
@@ -197,6 +206,19 @@ class LinkProber:
                 await self.head_refusals.refused(host)
         # Many servers answer HEAD wrongly (405, 404, 500).
         return await self._request("GET", url, host)
+
+    @staticmethod
+    async def _error(resp: aiohttp.ClientResponse) -> str:
+        """The error code of a failing answer; only a 403's body is read (a little), to tell a
+        WAF wall in evidence."""
+        status = resp.status
+        if status in WAF_STATUSES:
+            return "waf_challenge"
+        if status == 403:
+            peek = await resp.content.read(PEEK_BYTES)
+            if any(marker in peek for marker in WAF_MARKERS):
+                return "waf_challenge"
+        return f"http_{status}"
 
     async def _request(self, method: str, url: str, host: str) -> FetchResult:
         assert self._session is not None, "LinkProber used outside `async with`"
@@ -208,18 +230,18 @@ class LinkProber:
         started = time.monotonic()
         async with self.gate.slot(host):
             try:
-                async with asyncio.timeout(self.timeout_s):
-                    async with self._session.request(
-                        method, url, allow_redirects=True, max_redirects=self.max_redirects
-                    ) as resp:
-                        status, final_url = resp.status, str(resp.url)
+                # aiohttp's own timer (no second one), raising a TimeoutError subclass.
+                async with self._session.request(
+                    method,
+                    url,
+                    allow_redirects=True,
+                    max_redirects=self.max_redirects,
+                    timeout=self._timeout,
+                ) as resp:
+                    status, final_url = resp.status, str(resp.url)
+                    if status >= 400:
+                        error = await self._error(resp)
                         retry_after = retry_after_seconds(resp.headers.get("Retry-After"))
-                        # Only a 403's body is read (a little), to tell a WAF wall in evidence.
-                        peek = await resp.content.read(PEEK_BYTES) if status == 403 else b""
-                        if status in WAF_STATUSES or any(m in peek for m in WAF_MARKERS):
-                            error = "waf_challenge"
-                        elif status >= 400:
-                            error = f"http_{status}"
             except TimeoutError:
                 error = "timeout"
             except BlockedByPolicy as exc:

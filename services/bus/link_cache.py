@@ -33,6 +33,7 @@ from services.bus.jetstream import LINKS_BUCKET
 
 BUCKET = LINKS_BUCKET  # declared by the bus (TTL: a sweep's link statuses are kept a week)
 REREAD_S = 10.0  # while waiting on the watch for another worker's status, re-read it this often
+LOAD_WAIT_S = 10.0  # for a watch's initial values, at most (then the bucket is asked key by key)
 KV_IN_FLIGHT = 32  # KV operations of one cache at a time (a page's claims are pipelined)
 HEAD_PREFIX = "nohead"  # keys nohead.<hash of the origin>: hosts that refuse HEAD
 
@@ -58,16 +59,26 @@ class _Mirror:
         self._changed: dict[str, asyncio.Event] = {}
         self._watcher: KeyValue.KeyWatcher | None = None
         self._reader: asyncio.Task[None] | None = None
+        self._loaded = asyncio.Event()
 
     async def start(self) -> None:
+        """Start watching (once) and wait, bounded, until the keys already there are known."""
         if self._reader is None:
-            self._reader = asyncio.create_task(self._read())  # set first: start() runs once
+            self._reader = asyncio.create_task(self._read())
+        if not self._loaded.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._loaded.wait(), LOAD_WAIT_S)
 
     async def _read(self) -> None:
-        self._watcher = await self.kv.watch(f"{self.prefix}.*")
-        async for entry in self._watcher:
-            if entry is not None:  # None: the initial values have all arrived
-                self.note(entry.key, entry.value, entry.revision, entry.operation)
+        try:
+            self._watcher = await self.kv.watch(f"{self.prefix}.*")
+            async for entry in self._watcher:
+                if entry is None:  # the initial values have all arrived
+                    self._loaded.set()
+                else:
+                    self.note(entry.key, entry.value, entry.revision, entry.operation)
+        finally:
+            self._loaded.set()  # a failed watch: callers ask the bucket instead of waiting
 
     def note(self, key: str, value: bytes | None, revision: int | None, op: str | None) -> None:
         """Record a key's new value (the watch's, or one this process wrote or read)."""

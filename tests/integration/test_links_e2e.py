@@ -11,14 +11,16 @@ import asyncio
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any, cast
 
 import msgspec
 import pytest
 from aiohttp import web
+from nats.js.kv import KeyValue
 
 from crawler.encoding import decode_html
 from crawler.extract import extract_page
-from crawler.fetch import Fetcher
+from crawler.fetch import Fetcher, origin
 from crawler.links import (
     BLOCKED,
     BROKEN,
@@ -35,8 +37,9 @@ from crawler.politeness import Politeness
 from farm.province import generate_province
 from farm.server import FarmServer
 from services.bus.jetstream import Bus, EmbeddedServer
-from services.bus.link_cache import KvLinkCache, LinkEntry
+from services.bus.link_cache import KvHeadRefusals, KvLinkCache, LinkEntry
 from services.config import LOOPBACK
+from services.roles.crawl_worker import compact_column_links, compact_home_links
 from tests.conftest import AT
 
 FARM = NetPolicy([LOOPBACK])  # the farm is on loopback, which the SSRF guard refuses by default
@@ -131,6 +134,9 @@ async def test_province_links_match_the_manifest(bus: Bus) -> None:
 
     for site, (home, columns) in zip(readable, results, strict=True):
         summary = summarize_links(home, columns)
+        # What the crawler publishes (compacted) gives the checker the same summary.
+        compacted = [compact_column_links(column) for column in columns]
+        assert summarize_links(compact_home_links(home), compacted) == summary
         want: dict[str, set[str]] = {BROKEN: set(), BLOCKED: set(), TIMEOUT: set()}
         for link in site["links"]:
             want[EXPECT_CLASS[link["expect"]]].add(link["url"])
@@ -181,9 +187,13 @@ class Counting:
 
     def __init__(self) -> None:
         self.hits: Counter[str] = Counter()
+        self.requests: list[tuple[str, str]] = []  # (method, path)
 
     async def handle(self, request: web.Request) -> web.Response:
         self.hits[request.path] += 1
+        self.requests.append((request.method, request.path))
+        if request.path.startswith("/nohead") and request.method == "HEAD":
+            return web.Response(status=405)
         if request.path == "/gone":
             return web.Response(status=404)
         if request.path == "/flaky" and self.hits[request.path] <= 2:
@@ -248,3 +258,72 @@ async def test_a_dead_workers_claim_is_taken_over_and_waiting_is_bounded(bus: Bu
     final = LinkStatus(url=url, outcome=BROKEN, status=404, checks=2)
     await taker.settle(url, final)
     assert await waiting.claim(url) == final
+
+
+class CountedKv:
+    """The real bucket, its operations counted: what one crawler process costs the KV store."""
+
+    def __init__(self, kv: KeyValue) -> None:
+        self.kv = kv
+        self.ops: Counter[str] = Counter()
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("create", "put", "update", "get", "delete", "watch"):
+            self.ops[name] += 1
+        return getattr(self.kv, name)
+
+
+async def test_a_process_asks_the_bucket_once_per_unique_link(bus: Bus, counting) -> None:
+    state, base = counting
+    kv = await KvLinkCache.bucket(bus.js)
+    links = [f"{base}/ok", f"{base}/gone", *(f"{base}/p{n}" for n in range(10))]
+    first = CountedKv(kv)
+    cache = KvLinkCache(cast(KeyValue, first), "sweep5", wait_s=10)
+    worker = Worker(cache)
+    async with worker.prober:
+        # Four pages show the same links; two ask at once, two later (other jobs of the sweep).
+        pages = await asyncio.gather(
+            *(worker.checker.check_page(f"{base}/a{n}", links) for n in range(2))
+        )
+        pages += [await worker.checker.check_page(f"{base}/b{n}", links) for n in range(2)]
+    # One claim per unique link, one final status each; nothing read back or polled.
+    assert first.ops == {"watch": 1, "create": len(links), "put": len(links)}
+    # Another process, later in the sweep: every status is known from its watch, no KV op.
+    second = CountedKv(kv)
+    other = KvLinkCache(cast(KeyValue, second), "sweep5", wait_s=10)
+    async with Worker(other).prober as prober:
+        checker = LinkChecker(prober, other, recheck_after_s=RECHECK_S)
+        pages.append(await checker.check_page(f"{base}/c", links))
+    assert second.ops == {"watch": 1}
+    for statuses in pages:
+        assert [s.outcome for s in statuses] == [OK, BROKEN] + [OK] * 10
+    # Each link was requested by one worker once: HEAD; /gone HEAD + GET, twice.
+    assert state.hits == {"/ok": 1, "/gone": 4, **{f"/p{n}": 1 for n in range(10)}}
+    await cache.close()
+    await other.close()
+
+
+async def test_a_host_refusing_head_gets_get_from_every_process(bus: Bus, counting) -> None:
+    state, base = counting
+    kv = await KvLinkCache.bucket(bus.js)
+    refusals = [KvHeadRefusals(kv), KvHeadRefusals(kv)]
+    probers = [
+        LinkProber(Politeness(8, 400.0), timeout_s=LINK_TIMEOUT_S, policy=FARM, head_refusals=r)
+        for r in refusals
+    ]
+    for r in refusals:
+        await r.start()
+    async with probers[0], probers[1]:
+        assert (await probers[0].check(f"{base}/nohead/1")).status == 200
+        for _ in range(100):  # the other process hears of it through its watch
+            if refusals[1].refuses(origin(base)):
+                break
+            await asyncio.sleep(0.05)
+        assert (await probers[1].check(f"{base}/nohead/2")).status == 200
+    assert state.requests == [("HEAD", "/nohead/1"), ("GET", "/nohead/1"), ("GET", "/nohead/2")]
+    # A process started later knows it from the bucket at once.
+    later = KvHeadRefusals(kv)
+    await later.start()
+    assert later.refuses(origin(base)) and not later.refuses("http://127.0.0.9:80")
+    for r in [*refusals, later]:
+        await r.close()
