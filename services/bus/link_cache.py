@@ -35,6 +35,10 @@ BUCKET = LINKS_BUCKET  # declared by the bus (TTL: a sweep's link statuses are k
 REREAD_S = 10.0  # while waiting on the watch for another worker's status, re-read it this often
 LOAD_WAIT_S = 10.0  # for a watch's initial values, at most (then the bucket is asked key by key)
 KV_IN_FLIGHT = 32  # KV operations of one cache at a time (a page's claims are pipelined)
+# Keys and URLs a process remembers per sweep (oldest forgotten first): a forgotten one costs a
+# KV read, not a wrong answer. About 20 MB each at the limit.
+MIRROR_MAX = 40_000
+LOCAL_MAX = 40_000
 HEAD_PREFIX = "nohead"  # keys nohead.<hash of the origin>: hosts that refuse HEAD
 
 
@@ -89,6 +93,8 @@ class _Mirror:
             self.entries.pop(key, None)
         else:
             self.entries[key] = (value, revision or 0)
+            if len(self.entries) > MIRROR_MAX:
+                del self.entries[next(iter(self.entries))]
         event = self._changed.pop(key, None)
         if event is not None:
             event.set()
@@ -140,6 +146,7 @@ class KvLinkCache:
             except TimeoutError:
                 return not_ready(url, self.wait_s)
         future = self._local[url] = asyncio.get_running_loop().create_future()
+        self._trim()
         try:
             status = await self._claim(url)
         except BaseException:
@@ -174,6 +181,14 @@ class KvLinkCache:
 
     async def close(self) -> None:
         await self._mirror.close()
+
+    def _trim(self) -> None:
+        """Forget the oldest answers beyond LOCAL_MAX (a pending one moves to the back)."""
+        for _ in range(len(self._local) - LOCAL_MAX):
+            url, future = next(iter(self._local.items()))
+            del self._local[url]
+            if not future.done():
+                self._local[url] = future
 
     def _forget(self, url: str, status: LinkStatus) -> None:
         future = self._local.pop(url, None)

@@ -36,6 +36,7 @@ from crawler.netguard import NetPolicy
 from crawler.politeness import Politeness
 from farm.province import generate_province
 from farm.server import FarmServer
+from services.bus import link_cache
 from services.bus.jetstream import Bus, EmbeddedServer
 from services.bus.link_cache import KvHeadRefusals, KvLinkCache, LinkEntry
 from services.config import LOOPBACK
@@ -327,3 +328,24 @@ async def test_a_host_refusing_head_gets_get_from_every_process(bus: Bus, counti
     assert later.refuses(origin(base)) and not later.refuses("http://127.0.0.9:80")
     for r in [*refusals, later]:
         await r.close()
+
+
+async def test_a_process_that_forgot_a_link_still_gets_its_status(
+    bus: Bus, counting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state, base = counting
+    monkeypatch.setattr(link_cache, "LOCAL_MAX", 2)
+    monkeypatch.setattr(link_cache, "MIRROR_MAX", 2)
+    kv = await KvLinkCache.bucket(bus.js)
+    counted = CountedKv(kv)
+    cache = KvLinkCache(cast(KeyValue, counted), "sweep6", wait_s=10)
+    links = [f"{base}/p{n}" for n in range(6)]
+    async with Worker(cache).prober as prober:
+        checker = LinkChecker(prober, cache, recheck_after_s=RECHECK_S)
+        for page in ("a", "b"):
+            statuses = await checker.check_page(f"{base}/{page}", links)
+            assert [s.outcome for s in statuses] == [OK] * 6
+    # Forgotten answers were read back from the bucket, never checked again.
+    assert state.hits == {f"/p{n}": 1 for n in range(6)}
+    assert counted.ops["create"] >= 6 and counted.ops["put"] == 6
+    await cache.close()
