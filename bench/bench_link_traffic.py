@@ -16,6 +16,7 @@ import asyncio
 import tempfile
 import time
 from collections import Counter
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +31,8 @@ from services.cli.commands import run_sweep
 from services.config import Config, for_loopback_farm
 from services.registry import load_registry
 from services.roles.scheduler import quarter_of
-from tests.conftest import AT
 
+AT = date(2024, 3, 20)  # the monitoring time point the farm is generated for
 KV_OPS = ("create", "put", "update", "get", "delete", "watch")
 
 
