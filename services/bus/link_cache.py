@@ -141,6 +141,8 @@ class KvLinkCache:
     async def claim(self, url: str) -> LinkStatus | None:
         known = self._local.get(url)
         if known is not None:  # asked before in this process: its answer, without KV
+            if known.done():
+                return known.result()
             try:
                 return await asyncio.wait_for(asyncio.shield(known), self.wait_s)
             except TimeoutError:
