@@ -37,10 +37,16 @@ from crawler.politeness import Politeness
 from farm.province import generate_province
 from farm.server import FarmServer
 from services.bus import link_cache
-from services.bus.jetstream import Bus, EmbeddedServer
+from services.bus.jetstream import RESULTS_STREAM, SUBJECT_HOME, Bus, EmbeddedServer
 from services.bus.link_cache import KvHeadRefusals, KvLinkCache, LinkEntry
-from services.config import LOOPBACK
-from services.roles.crawl_worker import compact_column_links, compact_home_links
+from services.bus.schema import HomeResult, Site, SiteJob
+from services.config import LOOPBACK, Config, for_loopback_farm
+from services.roles.crawl_worker import (
+    CrawlWorker,
+    compact_column_links,
+    compact_home_links,
+    make_fetcher,
+)
 from tests.conftest import AT
 
 FARM = NetPolicy([LOOPBACK])  # the farm is on loopback, which the SSRF guard refuses by default
@@ -183,6 +189,13 @@ async def test_province_links_match_the_manifest(bus: Bus) -> None:
           f"page links of {len(readable)} sites checked in {elapsed:.1f} s")  # fmt: skip
 
 
+HOME_PAGE = (
+    "<html><head><title>某某县人民政府</title></head><body>"
+    + "".join(f'<a href="/p{n}">第{n}条</a>' for n in range(20))
+    + '<a href="/gone">旧链接</a></body></html>'
+)
+
+
 class Counting:
     """A loopback host that counts requests per path: /ok, /gone (404), /flaky (502 once)."""
 
@@ -193,6 +206,8 @@ class Counting:
     async def handle(self, request: web.Request) -> web.Response:
         self.hits[request.path] += 1
         self.requests.append((request.method, request.path))
+        if request.path == "/home":
+            return web.Response(text=HOME_PAGE, content_type="text/html")
         if request.path.startswith("/nohead") and request.method == "HEAD":
             return web.Response(status=405)
         if request.path == "/gone":
@@ -349,3 +364,39 @@ async def test_a_process_that_forgot_a_link_still_gets_its_status(
     assert state.hits == {f"/p{n}": 1 for n in range(6)}
     assert counted.ops["create"] >= 6 and counted.ops["put"] == 6
     await cache.close()
+
+
+async def test_the_crawler_publishes_compact_link_results(
+    bus: Bus, counting, tmp_path: Path
+) -> None:
+    state, base = counting
+    kv = CountedKv(await KvLinkCache.bucket(bus.js))
+    config = for_loopback_farm(Config(state_dir=str(tmp_path), metrics_port=-1))
+    prober = LinkProber(Politeness(8, 400.0), timeout_s=LINK_TIMEOUT_S, policy=FARM)
+    async with make_fetcher(config) as fetcher, prober:
+        worker = CrawlWorker(bus, config, fetcher, prober, cast(KeyValue, kv))
+        homes = []
+        for site_id in ("5200000001", "5200000002"):  # two sites showing the same links
+            site = Site(site_id=site_id, name="某某县", url=f"{base}/home", region_code="520000")
+            await worker.crawl_site(SiteJob("sweep7", AT.isoformat(), "2024Q1", site))
+            subject = SUBJECT_HOME.format(sweep_id="sweep7", site_id=site_id)
+            raw = await bus.js.get_last_msg(RESULTS_STREAM, subject)
+            homes.append(msgspec.json.decode(raw.data or b"", type=HomeResult).home)
+            if site_id.endswith("1"):
+                ops = +kv.ops
+        await worker.close()
+    # The second site's links were known in this process: no KV operation, no request.
+    assert kv.ops == ops and ops["create"] == ops["put"] == 21
+    assert state.hits["/p0"] == 1 and state.hits["/gone"] == 4
+    for home in homes:
+        # On the stream: the broken link in full, with its page; the 20 OK ones as digests.
+        [gone] = home.links
+        assert (gone.url, gone.outcome, gone.status, gone.found_on) == (
+            f"{base}/gone",
+            BROKEN,
+            404,
+            [f"{base}/home"],
+        )
+        assert home.link_tally is not None and len(home.link_tally.ok) == 20 * 8
+        summary = summarize_links(home, [])
+        assert (summary.checked, summary.broken_home, summary.broken) == (21, 1, [gone])
