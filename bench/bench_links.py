@@ -7,7 +7,9 @@ A server process answers on 20 loopback ports (20 hosts; HEAD and GET, 200). Thi
 the same links, round after round, side by side:
   plain     — aiohttp HEAD per link, a semaphore of CONCURRENCY, nothing else;
   govsweep  — crawler.links.LinkChecker (per-host politeness gate, classes, per-sweep cache);
-  +shared   — the same with services.bus.host_limits.HostLimits (per-host state in NATS KV).
+  +shared   — the same with services.bus.host_limits.HostLimits (per-host state in NATS KV);
+  +KV cache — govsweep with the sweep's link cache in NATS KV (services.bus.link_cache), as the
+              crawler role runs it: a claim and a final status per link (a fresh sweep per round).
 Links per second are printed per wall second and per CPU second of this process (one core: the
 event loop is single-threaded), the best round of each. Politeness limits are set high so that
 the checker's own cost is measured, not the waiting it is meant to do.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import sys
 import tempfile
@@ -26,11 +29,12 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from crawler.links import LinkChecker, LinkProber, MemoryLinkCache
+from crawler.links import LinkCache, LinkChecker, LinkProber, MemoryLinkCache
 from crawler.netguard import NetPolicy
 from crawler.politeness import Gate, Politeness
 from services.bus.host_limits import HostLimits
 from services.bus.jetstream import Bus, EmbeddedServer
+from services.bus.link_cache import KvLinkCache
 from services.config import LOOPBACK
 
 HOSTS = 20
@@ -74,14 +78,23 @@ async def plain(links: list[str]) -> int:
         return sum(await asyncio.gather(*(one(url) for url in links)))
 
 
-async def govsweep(links: list[str], gate: Gate) -> int:
+async def govsweep(links: list[str], gate: Gate, cache: LinkCache | None = None) -> int:
     prober = LinkProber(gate, timeout_s=15, policy=NetPolicy([LOOPBACK]))
     async with prober:
         checker = LinkChecker(
-            prober, MemoryLinkCache(), concurrency=CONCURRENCY, max_per_page=len(links)
+            prober, cache or MemoryLinkCache(), concurrency=CONCURRENCY, max_per_page=len(links)
         )
         statuses = await checker.check_page("http://127.0.0.1/", links)
     return sum(1 for s in statuses if s.outcome == "ok")
+
+
+async def kv_cached(links: list[str], bus: Bus, sweep: int) -> int:
+    """govsweep with a fresh sweep's KV link cache (so that every link is checked again)."""
+    cache = KvLinkCache(await KvLinkCache.bucket(bus.js), f"bench{sweep}")
+    try:
+        return await govsweep(links, Politeness(PER_HOST_CONCURRENCY, PER_HOST_RATE), cache)
+    finally:
+        await cache.close()
 
 
 async def timed(name: str, run, links: list[str], results: dict) -> None:
@@ -109,10 +122,12 @@ async def bench(links_wanted: int, rounds: int) -> None:
         bus = await Bus.connect(nats.url)
         shared = await HostLimits.open(bus.js, concurrency=PER_HOST_CONCURRENCY, rate=PER_HOST_RATE)
         results: dict[str, tuple[float, float]] = {}
+        sweeps = itertools.count()
         runs = {
             "plain aiohttp": lambda: plain(links),
             "govsweep": lambda: govsweep(links, Politeness(PER_HOST_CONCURRENCY, PER_HOST_RATE)),
             "govsweep +shared": lambda: govsweep(links, shared),
+            "govsweep +KV cache": lambda: kv_cached(links, bus, next(sweeps)),
         }
         for _ in range(rounds):
             for name, run in runs.items():  # side by side, round after round
@@ -127,11 +142,11 @@ async def bench(links_wanted: int, rounds: int) -> None:
         f"{len(links)} links on {len(ports)} loopback hosts, best of {rounds} rounds, "
         f"{os.cpu_count()} CPU(s) on the machine, server in its own process"
     )
-    print(f"{'':18} {'links/s (wall)':>15} {'links/s per core (CPU)':>24} {'vs plain':>9}")
+    print(f"{'':20} {'links/s (wall)':>15} {'links/s per core (CPU)':>24} {'vs plain':>9}")
     base = len(links) / results["plain aiohttp"][1]
     for name, (wall, cpu) in results.items():
         per_core = len(links) / cpu
-        print(f"{name:18} {len(links) / wall:15.0f} {per_core:24.0f} {per_core / base:8.2f}x")
+        print(f"{name:20} {len(links) / wall:15.0f} {per_core:24.0f} {per_core / base:8.2f}x")
 
 
 def main() -> None:

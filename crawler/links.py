@@ -6,12 +6,18 @@ when a re-check at least `recheck_after_s` later fails as well; the first outcom
 needs a re-check (broken, timeout, 429) is never final and never cached.
 
 Each link is requested with HEAD, and with GET when HEAD did not answer ok (hosts that refuse HEAD
-get GET at once); no body is downloaded. Every request passes the same per-host gate as the crawl.
+get GET at once, see HeadRefusals); no body is downloaded. Every request passes the same per-host
+gate as the crawl.
+
+What the crawler publishes about a page's links is compacted (compact_links): the links a checker
+or an inspector must see one by one (broken, unknown, flagged) in full, the others only counted,
+as digests of their URLs, so that summarize_links still counts each distinct URL of a site once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -22,7 +28,7 @@ import aiohttp
 import msgspec
 
 from crawler.fetch import WAF_MARKERS, WAF_STATUSES, origin, retry_after_seconds
-from crawler.model import ColumnFacts, FetchResult, HomeFacts, LinkStatus, LinkSummary
+from crawler.model import ColumnFacts, FetchResult, HomeFacts, LinkStatus, LinkSummary, LinkTally
 from crawler.netguard import BLOCKED as POLICY
 from crawler.netguard import BlockedByPolicy, NetPolicy, open_session
 from crawler.politeness import Gate
@@ -34,6 +40,9 @@ BLOCKED_STATUSES = frozenset({403, 429, *WAF_STATUSES})
 PEEK_BYTES = 4096  # of a 403 body, to see a WAF wall; no other body is read (attachments)
 UNREACHABLE = frozenset({"refused", "dns", "timeout"})  # HEAD failed before HTTP: GET would too
 MAX_PAGES_LISTED = 5  # pages named per link in a summary
+HEAD_REFUSED = frozenset({405, 501})  # a host answering HEAD so refuses it: GET from then on
+DIGEST_BYTES = 8  # of a URL digest in a LinkTally: no collision among a site's links in practice
+TALLIED = (OK, BLOCKED, TIMEOUT)  # classes published as digests only (LinkTally fields)
 
 
 class Prober(Protocol):
@@ -50,6 +59,28 @@ class LinkCache(Protocol):
     async def settle(self, url: str, status: LinkStatus) -> None: ...
 
     async def abandon(self, url: str) -> None: ...
+
+
+class HeadRefusals(Protocol):
+    """The hosts (origins) known to refuse HEAD: in this process (a set) or in every process
+    (services.bus.link_cache.KvHeadRefusals)."""
+
+    def refuses(self, host: str) -> bool: ...
+
+    async def refused(self, host: str) -> None: ...
+
+
+class LocalHeadRefusals:
+    """HeadRefusals remembered by this process only."""
+
+    def __init__(self) -> None:
+        self._hosts: set[str] = set()
+
+    def refuses(self, host: str) -> bool:
+        return host in self._hosts
+
+    async def refused(self, host: str) -> None:
+        self._hosts.add(host)
 
 
 def classify(result: FetchResult) -> str:
@@ -96,14 +127,44 @@ def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").removeprefix("www.")
 
 
+def _netloc(url: str) -> str:
+    """urlsplit(url).netloc, without building the whole split (it runs for every link)."""
+    scheme, sep, rest = url.partition("://")
+    if not (sep and scheme.isalpha() and url.isprintable() and url[0] != " "):
+        return urlsplit(url).netloc  # what urlsplit would clean or read otherwise
+    end = len(rest)
+    for mark in "/?#":
+        found = rest.find(mark, 0, end)
+        if found >= 0:
+            end = found
+    return rest[:end]
+
+
+def _origin(url: str) -> str:
+    """crawler.fetch.origin (the gate's key), through _netloc."""
+    scheme, sep, _ = url.partition("://")
+    if not (sep and scheme.isalpha()):
+        return origin(url)
+    return f"{scheme.lower()}://{_netloc(url)}"
+
+
+_clock: tuple[int, str] = (0, "")
+
+
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    """The time to the second, formatted once per second (every request is stamped)."""
+    global _clock
+    second = int(time.time())
+    if _clock[0] != second:
+        _clock = (second, datetime.fromtimestamp(second, UTC).isoformat(timespec="seconds"))
+    return _clock[1]
 
 
 class LinkProber:
     """HEAD, then GET when HEAD did not answer ok, through the per-host gate and the SSRF guard.
 
     `session` / `policy`: as for crawler.fetch.Fetcher (pass the Fetcher's shared session).
+    `head_refusals`: where hosts that refuse HEAD are remembered (default: this prober only).
     """
 
     def __init__(
@@ -114,6 +175,7 @@ class LinkProber:
         user_agent: str = "govsweep",
         session: aiohttp.ClientSession | None = None,
         policy: NetPolicy | None = None,
+        head_refusals: HeadRefusals | None = None,
     ) -> None:
         self.gate = gate
         self.timeout_s = timeout_s
@@ -122,7 +184,8 @@ class LinkProber:
         self.policy = policy or NetPolicy()
         self._session = session
         self._owned = session is None
-        self._no_head: set[str] = set()  # hosts that refuse HEAD (405/501): GET at once
+        self.head_refusals = head_refusals or LocalHeadRefusals()
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
 
     async def __aenter__(self) -> LinkProber:
         if self._owned:
@@ -134,18 +197,31 @@ class LinkProber:
             await self._session.close()
 
     async def check(self, url: str) -> FetchResult:
-        host = origin(url)
-        if host not in self._no_head:
-            head = await self._request("HEAD", url)
+        host = _origin(url)
+        if not self.head_refusals.refuses(host):
+            head = await self._request("HEAD", url, host)
             if classify(head) == OK or head.error in UNREACHABLE or _refused(head):
                 return head
-            if head.status in (405, 501):
-                self._no_head.add(host)
-        return await self._request("GET", url)  # many servers answer HEAD wrongly (405, 404, 500)
+            if head.status in HEAD_REFUSED:
+                await self.head_refusals.refused(host)
+        # Many servers answer HEAD wrongly (405, 404, 500).
+        return await self._request("GET", url, host)
 
-    async def _request(self, method: str, url: str) -> FetchResult:
+    @staticmethod
+    async def _error(resp: aiohttp.ClientResponse) -> str:
+        """The error code of a failing answer; only a 403's body is read (a little), to tell a
+        WAF wall in evidence."""
+        status = resp.status
+        if status in WAF_STATUSES:
+            return "waf_challenge"
+        if status == 403:
+            peek = await resp.content.read(PEEK_BYTES)
+            if any(marker in peek for marker in WAF_MARKERS):
+                return "waf_challenge"
+        return f"http_{status}"
+
+    async def _request(self, method: str, url: str, host: str) -> FetchResult:
         assert self._session is not None, "LinkProber used outside `async with`"
-        host = origin(url)
         status: int | None = None
         final_url: str | None = None
         error: str | None = None
@@ -154,18 +230,18 @@ class LinkProber:
         started = time.monotonic()
         async with self.gate.slot(host):
             try:
-                async with asyncio.timeout(self.timeout_s):
-                    async with self._session.request(
-                        method, url, allow_redirects=True, max_redirects=self.max_redirects
-                    ) as resp:
-                        status, final_url = resp.status, str(resp.url)
+                # aiohttp's own timer (no second one), raising a TimeoutError subclass.
+                async with self._session.request(
+                    method,
+                    url,
+                    allow_redirects=True,
+                    max_redirects=self.max_redirects,
+                    timeout=self._timeout,
+                ) as resp:
+                    status, final_url = resp.status, str(resp.url)
+                    if status >= 400:
+                        error = await self._error(resp)
                         retry_after = retry_after_seconds(resp.headers.get("Retry-After"))
-                        # Only a 403's body is read (a little), to tell a WAF wall in evidence.
-                        peek = await resp.content.read(PEEK_BYTES) if status == 403 else b""
-                        if status in WAF_STATUSES or any(m in peek for m in WAF_MARKERS):
-                            error = "waf_challenge"
-                        elif status >= 400:
-                            error = f"http_{status}"
             except TimeoutError:
                 error = "timeout"
             except BlockedByPolicy as exc:
@@ -252,7 +328,7 @@ class LinkChecker:
         page_host = urlsplit(page_url).netloc
         return [
             msgspec.structs.replace(
-                status, found_on=[page_url], external=urlsplit(status.url).netloc != page_host
+                status, found_on=[page_url], external=_netloc(status.url) != page_host
             )
             for status in statuses
         ]
@@ -300,32 +376,103 @@ def _link_status(
     )
 
 
+def link_digest(url: str) -> bytes:
+    """The short digest a LinkTally counts a URL by."""
+    return hashlib.blake2b(url.encode(), digest_size=DIGEST_BYTES).digest()
+
+
+def _merge(
+    merged: dict[bytes, LinkStatus | str],
+    statuses: Iterable[LinkStatus],
+    tally: LinkTally | None = None,
+) -> None:
+    """Add a page's (or a column's) links to `merged`, by URL digest: a class counted in a tally,
+    or a full status. The first class seen for a URL holds, except that unknown (e.g. a wait that
+    ran out) gives way to any other; a full status gathers the pages the URL was found on."""
+    for status in statuses:
+        key = link_digest(status.url)
+        seen = merged.get(key)
+        if seen is None or (isinstance(seen, LinkStatus) and _gives_way(seen, status.outcome)):
+            pages = seen.found_on if seen is not None else []
+            merged[key] = seen = msgspec.structs.replace(status, found_on=[*pages])
+        if isinstance(seen, LinkStatus):
+            for page in status.found_on:
+                if page not in seen.found_on and len(seen.found_on) < MAX_PAGES_LISTED:
+                    seen.found_on.append(page)
+    if tally is None:
+        return
+    for outcome in TALLIED:
+        digests: bytes = getattr(tally, outcome)
+        for start in range(0, len(digests), DIGEST_BYTES):
+            key = digests[start : start + DIGEST_BYTES]
+            seen = merged.get(key)
+            if seen is None or (isinstance(seen, LinkStatus) and _gives_way(seen, outcome)):
+                merged[key] = outcome
+
+
+def _gives_way(seen: LinkStatus, outcome: str) -> bool:
+    return seen.outcome == UNKNOWN and outcome != UNKNOWN
+
+
+def _outcome(entry: LinkStatus | str) -> str:
+    return entry.outcome if isinstance(entry, LinkStatus) else entry
+
+
+def _shown(status: LinkStatus) -> bool:
+    """A link the checkers show one by one: broken, unknown (it may give way to another page's
+    class), or an outside link flagged as gone or moved."""
+    return status.outcome not in TALLIED or (status.external and status.flag is not None)
+
+
+def compact_links(statuses: Iterable[LinkStatus]) -> tuple[list[LinkStatus], LinkTally | None]:
+    """What the crawler publishes about the links of a page or column: each URL once (merged as
+    summarize_links merges them), the links shown one by one in full, the others as digests."""
+    merged: dict[bytes, LinkStatus | str] = {}
+    _merge(merged, statuses)
+    shown: list[LinkStatus] = []
+    counted: dict[str, list[bytes]] = {outcome: [] for outcome in TALLIED}
+    for key, entry in merged.items():
+        if isinstance(entry, LinkStatus) and _shown(entry):
+            shown.append(entry)
+        else:
+            counted[_outcome(entry)].append(key)
+    if not any(counted.values()):
+        return shown, None
+    return shown, LinkTally(**{outcome: b"".join(keys) for outcome, keys in counted.items()})
+
+
 def summarize_links(home: HomeFacts, columns: Iterable[ColumnFacts]) -> LinkSummary:
     """A site's link counts over its home page and column pages, each distinct URL once.
 
     A broken link shown on the home page counts as a home-page link even when other pages show it
-    too (the stricter count); `found_on` names at most MAX_PAGES_LISTED pages.
+    too (the stricter count); `found_on` names at most MAX_PAGES_LISTED pages. The facts may hold
+    their links in full or compacted (compact_links).
     """
-    merged: dict[str, LinkStatus] = {}
-    for status in [*home.links, *(s for column in columns for s in column.links)]:
-        seen = merged.get(status.url)
-        if seen is None or (seen.outcome == UNKNOWN and status.outcome != UNKNOWN):
-            pages = seen.found_on if seen else []
-            merged[status.url] = msgspec.structs.replace(status, found_on=[*pages])
-            seen = merged[status.url]
-        for page in status.found_on:
-            if page not in seen.found_on and len(seen.found_on) < MAX_PAGES_LISTED:
-                seen.found_on.append(page)
-    on_home = {status.url for status in home.links}
-    statuses = list(merged.values())
-    broken = [s for s in statuses if s.outcome == BROKEN]
+    merged: dict[bytes, LinkStatus | str] = {}
+    _merge(merged, home.links, home.link_tally)
+    on_home = set(merged)
+    for column in columns:
+        _merge(merged, column.links, column.link_tally)
+    counts = dict.fromkeys((OK, BROKEN, BLOCKED, TIMEOUT, UNKNOWN), 0)
+    broken: list[LinkStatus] = []
+    flagged: list[LinkStatus] = []
+    broken_home = 0
+    for key, entry in merged.items():
+        counts[_outcome(entry)] += 1
+        if not isinstance(entry, LinkStatus):
+            continue
+        if entry.outcome == BROKEN:
+            broken.append(entry)
+            broken_home += key in on_home
+        if entry.external and entry.flag:
+            flagged.append(entry)
     return LinkSummary(
-        checked=len(statuses),
-        broken_home=sum(1 for s in broken if s.url in on_home),
-        broken_other=sum(1 for s in broken if s.url not in on_home),
-        blocked=sum(1 for s in statuses if s.outcome == BLOCKED),
-        timeout=sum(1 for s in statuses if s.outcome == TIMEOUT),
-        unknown=sum(1 for s in statuses if s.outcome == UNKNOWN),
+        checked=len(merged),
+        broken_home=broken_home,
+        broken_other=len(broken) - broken_home,
+        blocked=counts[BLOCKED],
+        timeout=counts[TIMEOUT],
+        unknown=counts[UNKNOWN],
         broken=broken,
-        flagged=[s for s in statuses if s.external and s.flag],
+        flagged=flagged,
     )

@@ -135,6 +135,15 @@ class LinkStatus(msgspec.Struct, omit_defaults=True):
     checked_at: str | None = None  # ISO timestamp of the deciding check
 
 
+class LinkTally(msgspec.Struct, omit_defaults=True):
+    """The links of a page or column that need no evidence (ok, blocked, timed out), only
+    counting: 8-byte digests of their URLs (crawler.links.link_digest), end to end per class."""
+
+    ok: bytes = b""
+    blocked: bytes = b""
+    timeout: bytes = b""
+
+
 class LinkSummary(msgspec.Struct):
     """A site's link counts for one sweep (distinct URLs), with the broken and flagged links."""
 
@@ -186,7 +195,10 @@ class ColumnFacts(msgspec.Struct, omit_defaults=True):
     messages_more: bool = False  # further 留言 pages existed that were not read
     guides: list[GuideFacts] = []  # 办事指南 sample (only the column marked sample_guides)
     candidates: list[Candidate] = []  # W-V1 candidates seen on the column's pages
-    links: list[LinkStatus] = []  # status of the links on the list page(s) read
+    # The links on the list page(s) read: in full the broken, unknown and flagged ones (all of
+    # them before crawler.links.compact_links), the others as digests in `link_tally`.
+    links: list[LinkStatus] = []
+    link_tally: LinkTally | None = None
 
 
 class HomeFacts(msgspec.Struct, omit_defaults=True):
@@ -205,7 +217,8 @@ class HomeFacts(msgspec.Struct, omit_defaults=True):
     channels: list[EntryLink] = []  # 留言/信箱/咨询 links on the home page (信访/举报 excluded)
     services: list[EntryLink] = []  # 办事服务/政务服务 links on the home page
     candidates: list[Candidate] = []  # W-V1 candidates seen on the home page and site map
-    links: list[LinkStatus] = []  # status of the links on the home page
+    links: list[LinkStatus] = []  # the links on the home page, as ColumnFacts.links
+    link_tally: LinkTally | None = None
 
 
 class Published(msgspec.Struct, frozen=True):

@@ -90,7 +90,9 @@ class CheckWorker:
             home_url=home.home.url,
             columns_read=sum(1 for c in columns if c.measured),
             columns_unmeasured=sum(1 for c in columns if not c.measured),
-            links=summarize_links(home.home, columns) if home.home.links else None,
+            links=summarize_links(home.home, columns)
+            if home.home.links or home.home.link_tally
+            else None,
         )
         await self.bus.publish(
             SUBJECT_VERDICT.format(sweep_id=sweep_id, site_id=site_id),

@@ -12,8 +12,8 @@ from nats.js.errors import NotFoundError
 from nats.js.kv import KeyValue
 
 from crawler.fetch import Fetcher
-from crawler.links import LinkChecker, LinkProber, Prober
-from crawler.model import ColumnFacts
+from crawler.links import LinkChecker, LinkProber, Prober, compact_links
+from crawler.model import ColumnFacts, HomeFacts
 from crawler.netguard import NetPolicy, open_session
 from crawler.politeness import Gate, Politeness
 from crawler.security import Lexicon, LexiconError, load_lexicon
@@ -30,12 +30,14 @@ from services.bus.jetstream import (
     Bus,
     consume,
 )
-from services.bus.link_cache import KvLinkCache
+from services.bus.link_cache import KvHeadRefusals, KvLinkCache
 from services.bus.schema import ColumnJob, ColumnResult, HomeResult, SiteJob
 from services.config import Config, ConfigError
 from services.log import log
 from services.roles import deadletter
 from services.roles.recheck import recheck_job, remember_sites
+
+LINK_SWEEPS_KEPT = 2  # sweeps whose link caches a worker keeps (a recheck may overlap a sweep)
 
 
 def make_fetcher(
@@ -79,15 +81,23 @@ class CrawlWorker:
         self.prober = prober
         self.link_bucket = link_bucket
         self.lexicon = lexicon_from(config)
+        self._link_caches: dict[str, KvLinkCache] = {}  # by sweep, oldest first
 
-    def link_checker(self, sweep_id: str) -> LinkChecker | None:
-        """Link checks of one sweep, shared by every crawler through the KV bucket."""
+    async def link_checker(self, sweep_id: str) -> LinkChecker | None:
+        """Link checks of one sweep, shared by every crawler through the KV bucket; the sweep's
+        cache is kept across jobs, so that this process asks the bucket once per link."""
         settings = self.config.links
         if not settings.enabled or self.prober is None or self.link_bucket is None:
             return None
-        # Long enough for another worker's two checks (HEAD + GET each) and the pause between.
-        wait_s = settings.recheck_after_s + 4 * settings.timeout_s + 10
-        cache = KvLinkCache(self.link_bucket, sweep_id, wait_s=wait_s, lease_s=wait_s + 30)
+        cache = self._link_caches.get(sweep_id)
+        if cache is None:
+            # Long enough for another worker's two checks (HEAD + GET each) and the pause between.
+            wait_s = settings.recheck_after_s + 4 * settings.timeout_s + 10
+            cache = KvLinkCache(self.link_bucket, sweep_id, wait_s=wait_s, lease_s=wait_s + 30)
+            self._link_caches[sweep_id] = cache
+            while len(self._link_caches) > LINK_SWEEPS_KEPT:
+                oldest = next(iter(self._link_caches))
+                await self._link_caches.pop(oldest).close()
         return LinkChecker(
             self.prober,
             cache,
@@ -119,8 +129,9 @@ class CrawlWorker:
                 at,
                 self.config.crawl.max_columns,
                 self.lexicon,
-                links=self.link_checker(job.sweep_id),
+                links=await self.link_checker(job.sweep_id),
             )
+        home = compact_home_links(home)
         sweep, site_id = job.sweep_id, job.site.site_id
         await self.bus.publish(
             SUBJECT_HOME.format(sweep_id=sweep, site_id=site_id),
@@ -201,8 +212,9 @@ class CrawlWorker:
                 max_letters=crawl.max_letters,
                 max_guides=crawl.max_guides,
                 lexicon=self.lexicon,
-                links=self.link_checker(job.sweep_id),
+                links=await self.link_checker(job.sweep_id),
             )
+        facts = compact_column_links(facts)
         if facts.needs_browser and self.config.browser.enabled:
             # The browser role renders it and publishes the column result under the same id.
             await self.bus.publish(
@@ -223,17 +235,45 @@ class CrawlWorker:
         metrics.JOBS_DONE.labels("crawl-column", "ok" if facts.measured else "unmeasured").inc()
         await msg.ack()
 
+    async def close(self) -> None:
+        for cache in self._link_caches.values():
+            await cache.close()
+        self._link_caches.clear()
+
+
+def compact_home_links(home: HomeFacts) -> HomeFacts:
+    """The home facts as published: OK links only counted (crawler.links.compact_links)."""
+    if not home.links:
+        return home
+    links, tally = compact_links(home.links)
+    return msgspec.structs.replace(home, links=links, link_tally=tally)
+
+
+def compact_column_links(facts: ColumnFacts) -> ColumnFacts:
+    """The column facts as published: OK links only counted (crawler.links.compact_links)."""
+    if not facts.links:
+        return facts
+    links, tally = compact_links(facts.links)
+    return msgspec.structs.replace(facts, links=links, link_tally=tally)
+
 
 async def run(bus: Bus, config: Config, stop: asyncio.Event) -> None:
     """Serve both job kinds until `stop` is set; site jobs get a quarter of the slots."""
     crawl = config.crawl
     limits = await HostLimits.open(bus.js, crawl.per_host_concurrency, crawl.per_host_rate)
     link_bucket = await KvLinkCache.bucket(bus.js)
+    head_refusals = KvHeadRefusals(link_bucket)
+    await head_refusals.start()
     # One session (one connection pool, one DNS cache) for the pages and the link checks.
     async with open_session(NetPolicy(crawl.allow_networks), crawl.user_agent) as session:
         fetcher = make_fetcher(config, limits, session)
         prober = LinkProber(
-            limits, config.links.timeout_s, crawl.max_redirects, crawl.user_agent, session=session
+            limits,
+            config.links.timeout_s,
+            crawl.max_redirects,
+            crawl.user_agent,
+            session=session,
+            head_refusals=head_refusals,
         )
         worker = CrawlWorker(bus, config, fetcher, metrics.CountedProber(prober), link_bucket)
         site_slots = max(1, config.crawl.workers // 4)
@@ -244,11 +284,23 @@ async def run(bus: Bus, config: Config, stop: asyncio.Event) -> None:
         ]
         handle = {name: metrics.counted(name, handler) for name, handler in handlers}
         dead = deadletter.for_jobs(bus)
-        await asyncio.gather(
-            consume(bus, "crawl-site", handle["crawl-site"], site_slots, stop, log, dead),
-            consume(
-                bus, "crawl-column", handle["crawl-column"], config.crawl.workers, stop, log, dead
-            ),
-            consume(bus, "crawl-priority", handle["crawl-priority"], site_slots, stop, log, dead),
-        )
+        try:
+            await asyncio.gather(
+                consume(bus, "crawl-site", handle["crawl-site"], site_slots, stop, log, dead),
+                consume(
+                    bus,
+                    "crawl-column",
+                    handle["crawl-column"],
+                    config.crawl.workers,
+                    stop,
+                    log,
+                    dead,
+                ),
+                consume(
+                    bus, "crawl-priority", handle["crawl-priority"], site_slots, stop, log, dead
+                ),
+            )
+        finally:
+            await worker.close()
+            await head_refusals.close()
     await limits.close()

@@ -11,14 +11,16 @@ import asyncio
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any, cast
 
 import msgspec
 import pytest
 from aiohttp import web
+from nats.js.kv import KeyValue
 
 from crawler.encoding import decode_html
 from crawler.extract import extract_page
-from crawler.fetch import Fetcher
+from crawler.fetch import Fetcher, origin
 from crawler.links import (
     BLOCKED,
     BROKEN,
@@ -34,9 +36,17 @@ from crawler.netguard import NetPolicy
 from crawler.politeness import Politeness
 from farm.province import generate_province
 from farm.server import FarmServer
-from services.bus.jetstream import Bus, EmbeddedServer
-from services.bus.link_cache import KvLinkCache, LinkEntry
-from services.config import LOOPBACK
+from services.bus import link_cache
+from services.bus.jetstream import RESULTS_STREAM, SUBJECT_HOME, Bus, EmbeddedServer
+from services.bus.link_cache import KvHeadRefusals, KvLinkCache, LinkEntry
+from services.bus.schema import HomeResult, Site, SiteJob
+from services.config import LOOPBACK, Config, for_loopback_farm
+from services.roles.crawl_worker import (
+    CrawlWorker,
+    compact_column_links,
+    compact_home_links,
+    make_fetcher,
+)
 from tests.conftest import AT
 
 FARM = NetPolicy([LOOPBACK])  # the farm is on loopback, which the SSRF guard refuses by default
@@ -131,6 +141,9 @@ async def test_province_links_match_the_manifest(bus: Bus) -> None:
 
     for site, (home, columns) in zip(readable, results, strict=True):
         summary = summarize_links(home, columns)
+        # What the crawler publishes (compacted) gives the checker the same summary.
+        compacted = [compact_column_links(column) for column in columns]
+        assert summarize_links(compact_home_links(home), compacted) == summary
         want: dict[str, set[str]] = {BROKEN: set(), BLOCKED: set(), TIMEOUT: set()}
         for link in site["links"]:
             want[EXPECT_CLASS[link["expect"]]].add(link["url"])
@@ -176,14 +189,27 @@ async def test_province_links_match_the_manifest(bus: Bus) -> None:
           f"page links of {len(readable)} sites checked in {elapsed:.1f} s")  # fmt: skip
 
 
+HOME_PAGE = (
+    "<html><head><title>某某县人民政府</title></head><body>"
+    + "".join(f'<a href="/p{n}">第{n}条</a>' for n in range(20))
+    + '<a href="/gone">旧链接</a></body></html>'
+)
+
+
 class Counting:
     """A loopback host that counts requests per path: /ok, /gone (404), /flaky (502 once)."""
 
     def __init__(self) -> None:
         self.hits: Counter[str] = Counter()
+        self.requests: list[tuple[str, str]] = []  # (method, path)
 
     async def handle(self, request: web.Request) -> web.Response:
         self.hits[request.path] += 1
+        self.requests.append((request.method, request.path))
+        if request.path == "/home":
+            return web.Response(text=HOME_PAGE, content_type="text/html")
+        if request.path.startswith("/nohead") and request.method == "HEAD":
+            return web.Response(status=405)
         if request.path == "/gone":
             return web.Response(status=404)
         if request.path == "/flaky" and self.hits[request.path] <= 2:
@@ -248,3 +274,129 @@ async def test_a_dead_workers_claim_is_taken_over_and_waiting_is_bounded(bus: Bu
     final = LinkStatus(url=url, outcome=BROKEN, status=404, checks=2)
     await taker.settle(url, final)
     assert await waiting.claim(url) == final
+
+
+class CountedKv:
+    """The real bucket, its operations counted: what one crawler process costs the KV store."""
+
+    def __init__(self, kv: KeyValue) -> None:
+        self.kv = kv
+        self.ops: Counter[str] = Counter()
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("create", "put", "update", "get", "delete", "watch"):
+            self.ops[name] += 1
+        return getattr(self.kv, name)
+
+
+async def test_a_process_asks_the_bucket_once_per_unique_link(bus: Bus, counting) -> None:
+    state, base = counting
+    kv = await KvLinkCache.bucket(bus.js)
+    links = [f"{base}/ok", f"{base}/gone", *(f"{base}/p{n}" for n in range(10))]
+    first = CountedKv(kv)
+    cache = KvLinkCache(cast(KeyValue, first), "sweep5", wait_s=10)
+    worker = Worker(cache)
+    async with worker.prober:
+        # Four pages show the same links; two ask at once, two later (other jobs of the sweep).
+        pages = await asyncio.gather(
+            *(worker.checker.check_page(f"{base}/a{n}", links) for n in range(2))
+        )
+        pages += [await worker.checker.check_page(f"{base}/b{n}", links) for n in range(2)]
+    # One claim per unique link, one final status each; nothing read back or polled.
+    assert first.ops == {"watch": 1, "create": len(links), "put": len(links)}
+    # Another process, later in the sweep: every status is known from its watch, no KV op.
+    second = CountedKv(kv)
+    other = KvLinkCache(cast(KeyValue, second), "sweep5", wait_s=10)
+    async with Worker(other).prober as prober:
+        checker = LinkChecker(prober, other, recheck_after_s=RECHECK_S)
+        pages.append(await checker.check_page(f"{base}/c", links))
+    assert second.ops == {"watch": 1}
+    for statuses in pages:
+        assert [s.outcome for s in statuses] == [OK, BROKEN] + [OK] * 10
+    # Each link was requested by one worker once: HEAD; /gone HEAD + GET, twice.
+    assert state.hits == {"/ok": 1, "/gone": 4, **{f"/p{n}": 1 for n in range(10)}}
+    await cache.close()
+    await other.close()
+
+
+async def test_a_host_refusing_head_gets_get_from_every_process(bus: Bus, counting) -> None:
+    state, base = counting
+    kv = await KvLinkCache.bucket(bus.js)
+    refusals = [KvHeadRefusals(kv), KvHeadRefusals(kv)]
+    probers = [
+        LinkProber(Politeness(8, 400.0), timeout_s=LINK_TIMEOUT_S, policy=FARM, head_refusals=r)
+        for r in refusals
+    ]
+    for r in refusals:
+        await r.start()
+    async with probers[0], probers[1]:
+        assert (await probers[0].check(f"{base}/nohead/1")).status == 200
+        for _ in range(100):  # the other process hears of it through its watch
+            if refusals[1].refuses(origin(base)):
+                break
+            await asyncio.sleep(0.05)
+        assert (await probers[1].check(f"{base}/nohead/2")).status == 200
+    assert state.requests == [("HEAD", "/nohead/1"), ("GET", "/nohead/1"), ("GET", "/nohead/2")]
+    # A process started later knows it from the bucket at once.
+    later = KvHeadRefusals(kv)
+    await later.start()
+    assert later.refuses(origin(base)) and not later.refuses("http://127.0.0.9:80")
+    for r in [*refusals, later]:
+        await r.close()
+
+
+async def test_a_process_that_forgot_a_link_still_gets_its_status(
+    bus: Bus, counting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state, base = counting
+    monkeypatch.setattr(link_cache, "LOCAL_MAX", 2)
+    monkeypatch.setattr(link_cache, "MIRROR_MAX", 2)
+    kv = await KvLinkCache.bucket(bus.js)
+    counted = CountedKv(kv)
+    cache = KvLinkCache(cast(KeyValue, counted), "sweep6", wait_s=10)
+    links = [f"{base}/p{n}" for n in range(6)]
+    async with Worker(cache).prober as prober:
+        checker = LinkChecker(prober, cache, recheck_after_s=RECHECK_S)
+        for page in ("a", "b"):
+            statuses = await checker.check_page(f"{base}/{page}", links)
+            assert [s.outcome for s in statuses] == [OK] * 6
+    # Forgotten answers were read back from the bucket, never checked again.
+    assert state.hits == {f"/p{n}": 1 for n in range(6)}
+    assert counted.ops["create"] >= 6 and counted.ops["put"] == 6
+    await cache.close()
+
+
+async def test_the_crawler_publishes_compact_link_results(
+    bus: Bus, counting, tmp_path: Path
+) -> None:
+    state, base = counting
+    kv = CountedKv(await KvLinkCache.bucket(bus.js))
+    config = for_loopback_farm(Config(state_dir=str(tmp_path), metrics_port=-1))
+    prober = LinkProber(Politeness(8, 400.0), timeout_s=LINK_TIMEOUT_S, policy=FARM)
+    async with make_fetcher(config) as fetcher, prober:
+        worker = CrawlWorker(bus, config, fetcher, prober, cast(KeyValue, kv))
+        homes = []
+        for site_id in ("5200000001", "5200000002"):  # two sites showing the same links
+            site = Site(site_id=site_id, name="某某县", url=f"{base}/home", region_code="520000")
+            await worker.crawl_site(SiteJob("sweep7", AT.isoformat(), "2024Q1", site))
+            subject = SUBJECT_HOME.format(sweep_id="sweep7", site_id=site_id)
+            raw = await bus.js.get_last_msg(RESULTS_STREAM, subject)
+            homes.append(msgspec.json.decode(raw.data or b"", type=HomeResult).home)
+            if site_id.endswith("1"):
+                ops = +kv.ops
+        await worker.close()
+    # The second site's links were known in this process: no KV operation, no request.
+    assert kv.ops == ops and ops["create"] == ops["put"] == 21
+    assert state.hits["/p0"] == 1 and state.hits["/gone"] == 4
+    for home in homes:
+        # On the stream: the broken link in full, with its page; the 20 OK ones as digests.
+        [gone] = home.links
+        assert (gone.url, gone.outcome, gone.status, gone.found_on) == (
+            f"{base}/gone",
+            BROKEN,
+            404,
+            [f"{base}/home"],
+        )
+        assert home.link_tally is not None and len(home.link_tally.ok) == 20 * 8
+        summary = summarize_links(home, [])
+        assert (summary.checked, summary.broken_home, summary.broken) == (21, 1, [gone])

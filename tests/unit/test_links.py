@@ -11,6 +11,7 @@ import socket
 import time
 from collections import defaultdict
 
+import msgspec
 import pytest
 from aiohttp import web
 
@@ -23,6 +24,7 @@ from crawler.links import (
     LinkChecker,
     LinkProber,
     classify,
+    compact_links,
     external_flag,
     settle_class,
     summarize_links,
@@ -268,7 +270,7 @@ def _status(url: str, outcome: str, page: str, **kw) -> LinkStatus:
     return LinkStatus(url=url, outcome=outcome, found_on=[page], **kw)
 
 
-def test_summary_counts_each_url_once_home_first() -> None:
+def _site() -> tuple[HomeFacts, ColumnFacts]:
     home_url = "http://a.gov.cn/"
     col_url = "http://a.gov.cn/zwgk/"
     fetch = FetchResult(url=home_url, status=200)
@@ -295,6 +297,12 @@ def test_summary_counts_each_url_once_home_first() -> None:
             _status("http://b.gov.cn/", OK, col_url, external=True, flag="other_host"),
         ],
     )
+    return home, column
+
+
+def test_summary_counts_each_url_once_home_first() -> None:
+    home, column = _site()
+    home_url, col_url = home.url, column.column.url
     summary = summarize_links(home, [column])
     assert (summary.checked, summary.broken_home, summary.broken_other) == (7, 2, 1)
     assert (summary.blocked, summary.timeout, summary.unknown) == (1, 1, 0)
@@ -318,3 +326,36 @@ async def test_a_host_that_refuses_head_gets_get_at_once(site: Site) -> None:
     assert status.outcome == OK
     assert [method for method, _ in site.hits["/head405"]] == ["HEAD", "GET"]
     assert [method for method, _ in site.hits["/ok"]] == ["GET"]
+
+
+def _compacted(facts: HomeFacts | ColumnFacts) -> HomeFacts | ColumnFacts:
+    links, tally = compact_links(facts.links)
+    return msgspec.structs.replace(facts, links=links, link_tally=tally)
+
+
+def test_compacted_links_give_the_same_summary_in_fewer_bytes() -> None:
+    home, column = _site()
+    # A second list page of the column shows the broken PDF again, and 50 more OK links.
+    column.links += [
+        _status("http://a.gov.cn/zwgk/a.pdf", BROKEN, column.column.url + "2.html", status=410),
+        *(_status(f"http://a.gov.cn/zwgk/{n}.html", OK, column.column.url) for n in range(50)),
+    ]
+    small_home, small_column = _compacted(home), _compacted(column)
+    assert isinstance(small_home, HomeFacts) and isinstance(small_column, ColumnFacts)
+    assert summarize_links(small_home, [small_column]) == summarize_links(home, [column])
+    # Only the links shown one by one stay in full: broken, unknown, flagged outside links.
+    shown = {s.url: s.outcome for s in small_home.links + small_column.links}
+    assert shown == {
+        "http://a.gov.cn/old": BROKEN,
+        "http://dead.example/": BROKEN,
+        "http://a.gov.cn/zwgk/a.pdf": BROKEN,
+        "http://a.gov.cn/ok": UNKNOWN,
+        "http://b.gov.cn/": OK,
+    }
+    [pdf] = [s for s in small_column.links if s.url.endswith(".pdf")]
+    assert pdf.found_on == [column.column.url, column.column.url + "2.html"]
+    assert small_column.link_tally is not None and len(small_column.link_tally.ok) == 50 * 8
+    # Through the wire format and back, as the checker reads it.
+    wire = msgspec.json.encode(small_column)
+    assert msgspec.json.decode(wire, type=ColumnFacts) == small_column
+    assert len(wire) * 3 < len(msgspec.json.encode(column))
