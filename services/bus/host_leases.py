@@ -37,7 +37,8 @@ EPSILON_S = 1e-6  # float rounding of start + k / rate must not lose the last st
 
 class Lease(msgspec.Struct):
     slots: int  # concurrency slots held (in flight or ready to start)
-    end: float  # end of the rate interval granted last
+    start: float  # the rate interval granted last
+    end: float
     expiry: float  # the lease lapses then unless renewed (its holder died)
 
 
@@ -52,6 +53,7 @@ class HostState(msgspec.Struct):
     leases: dict[str, Lease] = {}
     wishes: dict[str, Wish] = {}
     next_start: float = 0.0  # end of the last interval granted: no later interval starts sooner
+    last: str = ""  # the process that interval went to (only it may return the unused rest)
     backoff_s: float = 0.0  # current exponential back-off (0 after a success)
 
 
@@ -70,10 +72,13 @@ class Want(msgspec.Struct, frozen=True):
     next_local: float  # the earliest this process may start its next request (its own spacing)
     not_before: float  # back-off this process knows of
     interval: bool  # a new rate interval is wanted (the current one is spent)
+    # With `interval` or `demand == 0` the process gives up its current interval: the unused
+    # rest is returned if nobody was granted time after it.
 
 
 class Grant(msgspec.Struct, frozen=True):
-    slots: int
+    slots: int  # held in the key: what is in flight, or more
+    usable: int  # at most this many in flight at once from now on (its fair share)
     start: float  # the rate interval this process may use (start == end: none new)
     end: float
     wait_s: float  # nothing new granted: seconds until asking again may help (0: unknown)
@@ -87,9 +92,10 @@ def settle(state: HostState, pid: str, want: Want, limits: Limits, now: float) -
     wishes = {p: wish for p, wish in state.wishes.items() if wish.expiry > now and p != pid}
     mine = state.leases.get(pid)
     my_wish = state.wishes.get(pid)
-    if mine is not None and state.next_start == mine.end and want.next_local < mine.end:
+    gives_up = want.interval or want.demand == 0  # its interval is spent or it is idle
+    if gives_up and state.last == pid and mine is not None and mine.end > want.next_local:
         # Nobody was granted time after this process: the unused rest of its interval returns.
-        state.next_start = min(state.next_start, max(now, want.next_local))
+        state.next_start = min(state.next_start, max(now, want.next_local, mine.start))
 
     free = limits.concurrency - sum(lease.slots for lease in leases.values())
     since = my_wish.since if my_wish is not None else now
@@ -97,21 +103,25 @@ def settle(state: HostState, pid: str, want: Want, limits: Limits, now: float) -
     contenders = len(leases.keys() | wishes.keys()) + 1
     share = max(1, limits.concurrency // contenders)
     entitled = min(want.demand, share, free - older)
-    slots = max(want.in_flight, entitled)
+    usable = max(0, entitled)
+    slots = max(want.in_flight, usable)
     start = max(state.next_start, now, want.not_before, want.next_local)
 
-    end = mine.end if mine is not None else now
+    begin, end = (mine.start, mine.end) if mine is not None else (now, now)
     granted_interval = False
     wait_s, sure = 0.0, False
     if want.interval and entitled >= 1 and start <= now + limits.term_s:
-        end = state.next_start = start + starts_per_term(limits, contenders) / limits.rate
+        begin, end = start, start + starts_per_term(limits, contenders) / limits.rate
+        state.next_start = end
+        state.last = pid
         granted_interval = True
     elif want.interval:
+        usable = 0
         slots = want.in_flight  # no turn now: hold nothing idle while others wait
         wait_s, sure = _wake_in(leases, start, limits, now)
 
     if slots > 0:
-        state.leases = {**leases, pid: Lease(slots, end, now + limits.lease_ttl_s)}
+        state.leases = {**leases, pid: Lease(slots, begin, end, now + limits.lease_ttl_s)}
     else:
         state.leases = leases
     if (
@@ -126,6 +136,7 @@ def settle(state: HostState, pid: str, want: Want, limits: Limits, now: float) -
     state.wishes = wishes
     return Grant(
         slots=slots,
+        usable=usable,
         start=start if granted_interval else end,
         end=end,
         wait_s=wait_s,
@@ -162,6 +173,7 @@ def backed_off(state: HostState, retry_after_s: float | None, now: float) -> Hos
     """The shared back-off doubles on every 429/503 from any process."""
     state.backoff_s = doubled(state.backoff_s)
     state.next_start = max(state.next_start, now + delay(retry_after_s, state.backoff_s))
+    state.last = ""  # the time up to the back-off's end is nobody's to return
     return state
 
 

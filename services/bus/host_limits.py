@@ -61,7 +61,8 @@ class _Host:
     def __init__(self) -> None:
         self.demand = 0  # requests in `slot` (waiting or in flight)
         self.in_flight = 0  # requests started (or sleeping until their start) under `held`
-        self.held = 0  # slots the lease holds
+        self.held = 0  # slots the lease holds in the key
+        self.usable = 0  # of which this process may fill (its share; the rest end and go back)
         self.start = 0.0  # the lease's interval of request starts
         self.end = 0.0
         self.next_local = 0.0  # the earliest the next request may start (spacing 1/rate)
@@ -89,7 +90,11 @@ class _Host:
         return self.next_start(now, rate) > last_start(self.end, rate)
 
     def can_start(self, now: float, rate: float) -> bool:
-        return not self.refreshing and self.in_flight < self.held and not self.spent(now, rate)
+        return (
+            not self.refreshing
+            and self.in_flight < min(self.held, self.usable)
+            and not self.spent(now, rate)
+        )
 
 
 class HostLimits:
@@ -141,6 +146,7 @@ class HostLimits:
             if state.held or state.wished:
                 with contextlib.suppress(Exception):  # unreleased leases lapse on their own
                     await self._refresh(host, state, interval=False, demand=state.in_flight)
+                    state.keeper = None
         if self._updates:
             await asyncio.gather(*self._updates, return_exceptions=True)
 
@@ -215,10 +221,9 @@ class HostLimits:
             except Exception as exc:  # the bus is away: nats raises several unrelated types
                 log("host lease not updated", {"host": host, "error": repr(exc)}, level="warning")
                 state.error = exc
-                state.retry_at = time.time() + state.pause
-                state.pause = min(state.pause * 2, self.limits.term_s)
                 state.notify()
-                await _wait(state.changed, state.retry_at - time.time())
+                await asyncio.sleep(state.pause)
+                state.pause = min(state.pause * 2, self.limits.term_s)
 
     def _due(self, state: _Host, now: float) -> tuple[bool, bool, float | None]:
         """Whether the lease needs writing now, whether a new interval is wanted, and otherwise
@@ -228,12 +233,16 @@ class HostLimits:
         if waiting and now >= state.retry_at:
             if spent:
                 return True, True, None
-            more = state.in_flight >= state.held and state.held < self.concurrency
+            more = state.in_flight >= state.usable and state.usable < self.concurrency
             if more and not state.contended:
                 return True, False, None
         idle = state.demand == 0 and now >= state.end  # keep a lease until its interval ends
-        # Slots this process cannot use (its interval is spent) while others want them.
-        crowded = state.contended and state.held > state.in_flight and spent
+        # Slots this process cannot fill (past its share, or its interval is spent and nothing
+        # waits here) while others may want them.
+        surplus = state.held > max(state.in_flight, state.usable) or (
+            spent and not waiting and state.held > state.in_flight
+        )
+        crowded = state.contended and surplus
         gone = state.wished and not waiting
         if (state.held and (idle or crowded or now >= state.renew_at)) or gone:
             return True, False, None
@@ -268,7 +277,9 @@ class HostLimits:
                     raise RuntimeError(f"host lease for {host}: {CAS_TRIES} writes lost the race")
         finally:
             state.refreshing = False
-        held_before, state.held = state.held, grant.slots
+        usable_before, state.held, state.usable = state.usable, grant.slots, grant.usable
+        if demand == 0:  # an idle process gave its interval up (returned if nobody came after)
+            state.start = state.end = 0.0
         state.contended = grant.contended
         state.renew_at = now + self.limits.lease_ttl_s / 3 if grant.slots else math.inf
         if grant.start < grant.end:  # a new interval: start asking afresh next time
@@ -282,7 +293,7 @@ class HostLimits:
             state.wished = state.demand > state.in_flight
         else:
             state.wished = state.wished and demand > state.in_flight
-            if grant.slots <= held_before:  # no more slots for now: do not ask again at once
+            if grant.usable <= usable_before:  # no more slots for now: do not ask again at once
                 state.retry_at = now + state.pause
         state.notify()
 
