@@ -33,6 +33,10 @@ import msgspec
 from crawler.politeness import MAX_BACKOFF_S
 
 EPSILON_S = 1e-6  # float rounding of start + k / rate must not lose the last start of an interval
+# An interval granted on an idle host begins this much after the grant, so that its first start
+# is not already late when the grant reaches its process (one KV round trip away).
+GRACE_S = 0.02
+MIN_STARTS = 3  # the smallest interval, in request starts, when the rate allows as many per term
 
 
 class Lease(msgspec.Struct):
@@ -105,12 +109,12 @@ def settle(state: HostState, pid: str, want: Want, limits: Limits, now: float) -
     entitled = min(want.demand, share, free - older)
     usable = max(0, entitled)
     slots = max(want.in_flight, usable)
-    start = max(state.next_start, now, want.not_before, want.next_local)
+    start = max(state.next_start, now + GRACE_S, want.not_before, want.next_local)
 
     begin, end = (mine.start, mine.end) if mine is not None else (now, now)
     granted_interval = False
     wait_s, sure = 0.0, False
-    if want.interval and entitled >= 1 and start <= now + limits.term_s:
+    if want.interval and entitled >= 1 and start <= now + limits.term_s + GRACE_S:
         begin, end = start, start + starts_per_term(limits, contenders) / limits.rate
         state.next_start = end
         state.last = pid
@@ -153,7 +157,7 @@ def _wake_in(
     ends (it yields then). A holder past its interval gives its slots back when its requests
     end, which nobody can tell: its lease's expiry is then only a bound (the caller waits a
     short, doubling pause if that is sooner). (0, False): nothing known."""
-    if start > now + limits.term_s:
+    if start > now + limits.term_s + GRACE_S:
         return start - limits.term_s - now, True
     ends = [lease.end - now for lease in leases.values() if lease.end > now]
     if ends:
@@ -188,5 +192,7 @@ def last_start(end: float, rate: float) -> float:
 
 
 def starts_per_term(limits: Limits, contenders: int) -> int:
-    """The request starts in one interval: a term's worth, shared among the contenders."""
-    return max(1, math.floor(limits.rate * limits.term_s / contenders + 0.5))
+    """The request starts in one interval: a term's worth, shared among the contenders, but
+    no fewer than MIN_STARTS (a turn costs a few writes: wish, grant, giving slots back)."""
+    full = max(1, math.floor(limits.rate * limits.term_s + 0.5))
+    return max(min(MIN_STARTS, full), math.floor(full / contenders + 0.5))

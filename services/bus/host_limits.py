@@ -269,9 +269,10 @@ class HostLimits:
                         not_before=state.not_before,
                         interval=interval,
                     )
+                    before = HostState() if raw is None else _decode(raw)
                     grant = settle(shared, self.pid, want, self.limits, now)
-                    value = msgspec.json.encode(shared)
-                    if value == raw or await self._write(key, revision, value):
+                    # Nothing changed (a waiting process re-read the key): nothing to write.
+                    if shared == before or await self._write(key, revision, _encode(shared)):
                         break
                 else:
                     raise RuntimeError(f"host lease for {host}: {CAS_TRIES} writes lost the race")
@@ -305,8 +306,7 @@ class HostLimits:
             async with self._turn(key):
                 for _ in range(CAS_TRIES):
                     revision, shared, _ = await self._read(key, fresh=False)
-                    value = msgspec.json.encode(change(shared))
-                    if await self._write(key, revision, value):
+                    if await self._write(key, revision, _encode(change(shared))):
                         return
         except Exception as exc:  # the bus is away: nats raises several unrelated types
             log("host limits not updated", {"host": host, "error": repr(exc)}, level="warning")
@@ -319,7 +319,7 @@ class HostLimits:
         what this process wrote last."""
         known = None if fresh else self._written.get(key)
         if known is not None:
-            return known[0], msgspec.json.decode(known[1], type=HostState), known[1]
+            return known[0], _decode(known[1]), known[1]
         try:
             entry = await self.kv.get(key)
         except KeyNotFoundError:
@@ -327,7 +327,7 @@ class HostLimits:
         raw = entry.value or b"{}"
         assert entry.revision is not None  # a KV entry read from the bucket has one
         self._written[key] = (entry.revision, raw)
-        return entry.revision, msgspec.json.decode(raw, type=HostState), raw
+        return entry.revision, _decode(raw), raw
 
     async def _write(self, key: str, revision: int | None, value: bytes) -> bool:
         """Compare-and-set; False when the key is not at `revision` any more."""
@@ -352,6 +352,10 @@ async def _wait(event: asyncio.Event, timeout: float | None) -> None:
     """Until `event` is set or `timeout` passes."""
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(event.wait(), timeout)
+
+
+_encode = msgspec.json.Encoder().encode
+_decode = msgspec.json.Decoder(HostState).decode
 
 
 def _key(host: str) -> str:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import random
 
 from services.bus.host_leases import (
+    GRACE_S,
+    MIN_STARTS,
     HostState,
     Lease,
     Limits,
@@ -28,8 +30,9 @@ def test_one_process_gets_its_slots_and_a_terms_worth_of_starts() -> None:
     state = HostState()
     grant = settle(state, "a", want(5), LIMITS, NOW)
     assert grant.slots == 2  # the whole concurrency: nobody else wants the host
-    assert (grant.start, grant.end) == (NOW, NOW + 1.0)  # 4 starts at 4/s
-    assert state.next_start == NOW + 1.0
+    # 4 starts at 4/s, from a moment after the grant (it has to reach the process first)
+    assert (grant.start, grant.end) == (NOW + GRACE_S, NOW + GRACE_S + 1.0)
+    assert state.next_start == grant.end
     assert state.leases["a"].slots == 2 and state.leases["a"].expiry == NOW + 60.0
     assert not grant.contended
 
@@ -40,7 +43,7 @@ def test_a_second_process_waits_and_its_wish_is_kept() -> None:
     grant = settle(state, "b", want(3), LIMITS, NOW + 0.1)
     assert grant.slots == 0 and grant.start == grant.end  # nothing: a holds both slots
     assert grant.contended
-    assert abs(grant.wait_s - 0.9) < 1e-9  # until a's interval ends
+    assert abs(grant.wait_s - (0.9 + GRACE_S)) < 1e-9  # until a's interval ends
     assert grant.sure
     assert state.wishes["b"].since == NOW + 0.1
 
@@ -54,8 +57,8 @@ def test_a_holder_past_its_interval_yields_to_a_waiting_process() -> None:
     # but may run only its share (1) from now on.
     grant_a = settle(state, "a", want(5, in_flight=2), LIMITS, later)
     assert (grant_a.slots, grant_a.usable) == (2, 1)
-    # Two contenders: the interval is half a term (2 starts), not 4.
-    assert grant_a.end - grant_a.start == 0.5
+    # Two contenders: half a term's starts (2), raised to MIN_STARTS (3), not 4.
+    assert MIN_STARTS == 3 and abs(grant_a.end - grant_a.start - 0.75) < 1e-9
     # One of a's requests ends: a gives that slot back and b takes it.
     settle(state, "a", want(4, in_flight=1, interval=False), LIMITS, later + 0.1)
     assert state.leases["a"].slots == 1
@@ -110,7 +113,7 @@ def test_an_interval_after_anothers_is_not_returned() -> None:
     settle(state, "a", want(1), limits, NOW)
     settle(state, "b", want(1), limits, NOW)  # b's interval follows a's
     settle(state, "a", Want(0, 0, NOW + 0.25, 0.0, interval=False), limits, NOW + 0.1)
-    assert state.next_start == NOW + 1.0 + 0.5  # b's end stands
+    assert state.next_start == NOW + GRACE_S + 1.0 + 0.75  # b's end stands (3 starts)
 
 
 def test_back_off_delays_the_next_interval_and_a_far_one_is_not_held() -> None:
