@@ -21,6 +21,7 @@ import contextlib
 import math
 import secrets
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
@@ -74,13 +75,30 @@ class _Host:
         self.contended = False
         self.wished = False  # a wish of this process is in the key
         self.refreshing = False  # a lease update is on its way: the lease may shrink
-        self.changed = asyncio.Event()
+        self.changed = asyncio.Event()  # for the keeper
+        # Requests waiting for a start, in order: one is woken at a time, and passes the turn
+        # on when it starts (waking every waiter on every change costs O(waiters²)).
+        self.queue: deque[asyncio.Future[None]] = deque()
         self.keeper: asyncio.Task[None] | None = None
         self.error: Exception | None = None
 
     def notify(self) -> None:
+        """Something changed: the keeper looks again, and so does the first waiting request."""
         self.changed.set()
         self.changed = asyncio.Event()
+        while self.queue:
+            turn = self.queue.popleft()
+            if not turn.done():
+                turn.set_result(None)
+                return
+
+    def fail(self, error: Exception) -> None:
+        """The lease cannot be written: every waiting request is told."""
+        self.error = error
+        while self.queue:
+            turn = self.queue.popleft()
+            if not turn.done():
+                turn.set_result(None)
 
     def next_start(self, now: float, rate: float) -> float:
         return max(now, self.next_local, self.start, self.not_before)
@@ -158,19 +176,22 @@ class HostLimits:
         reserved = False
         try:
             deadline = time.monotonic() + self.max_wait_s
-            while not state.can_start(time.time(), self.rate):
+            woken = False  # a woken request keeps its place at the head of the queue
+            while (state.queue and not woken) or not state.can_start(time.time(), self.rate):
                 if state.error is not None:
                     raise state.error
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise TimeoutError(f"no request slot for {host} within {self.max_wait_s:.0f} s")
                 self._keep(host, state)
-                await _wait(state.changed, remaining)
+                await self._queue(state, woken, remaining)
+                woken = True
             now = time.time()
             start = state.next_start(now, self.rate)
             state.in_flight += 1
             reserved = True
             state.next_local = start + 1.0 / self.rate
+            state.notify()  # the next request in line may start too
             if start > now:
                 await asyncio.sleep(start - now)
             yield
@@ -203,6 +224,28 @@ class HostLimits:
             state.backoff = 0.0
             self._spawn(self._update(host, end_backoff))
 
+    @staticmethod
+    async def _queue(state: _Host, first: bool, timeout: float) -> None:
+        """Wait in line (at its head if `first`) until woken or `timeout` passes."""
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if first:
+            state.queue.appendleft(turn)
+        else:
+            state.queue.append(turn)
+        try:
+            async with asyncio.timeout(timeout):
+                await turn
+        except TimeoutError:
+            with contextlib.suppress(ValueError):
+                state.queue.remove(turn)
+        except BaseException:
+            if turn.done() and not turn.cancelled():
+                state.notify()  # woken, but leaving: the turn passes to the next in line
+            else:
+                with contextlib.suppress(ValueError):
+                    state.queue.remove(turn)
+            raise
+
     # -- the lease keeper: the only writer of this process's lease on a host ---------------------
     def _keep(self, host: str, state: _Host) -> None:
         if state.keeper is None or state.keeper.done():
@@ -220,8 +263,7 @@ class HostLimits:
                 state.error = None
             except Exception as exc:  # the bus is away: nats raises several unrelated types
                 log("host lease not updated", {"host": host, "error": repr(exc)}, level="warning")
-                state.error = exc
-                state.notify()
+                state.fail(exc)
                 await asyncio.sleep(state.pause)
                 state.pause = min(state.pause * 2, self.limits.term_s)
 
@@ -351,7 +393,8 @@ class HostLimits:
 async def _wait(event: asyncio.Event, timeout: float | None) -> None:
     """Until `event` is set or `timeout` passes."""
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(event.wait(), timeout)
+        async with asyncio.timeout(timeout):
+            await event.wait()
 
 
 _encode = msgspec.json.Encoder().encode
