@@ -73,7 +73,7 @@ async def case(
     host.most = 0
     buses = [await Bus.connect(nats_url) for _ in range(processes)]
     kvs = [CountingKV(await bus.js.key_value(BUCKET)) for bus in buses]
-    gates = [HostLimits(kv, concurrency, rate) for kv in kvs]
+    gates = [HostLimits(kv, concurrency, rate) for kv in kvs]  # type: ignore[arg-type]
     per = n // processes
 
     async def crawl(gate: HostLimits) -> None:

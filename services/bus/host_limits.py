@@ -165,6 +165,7 @@ class HostLimits:
                 with contextlib.suppress(Exception):  # unreleased leases lapse on their own
                     await self._refresh(host, state, interval=False, demand=state.in_flight)
                     state.keeper = None
+            self._forget(host, state)
         if self._updates:
             await asyncio.gather(*self._updates, return_exceptions=True)
 
@@ -266,6 +267,20 @@ class HostLimits:
                 state.fail(exc)
                 await asyncio.sleep(state.pause)
                 state.pause = min(state.pause * 2, self.limits.term_s)
+        self._forget(host, state)
+
+    def _forget(self, host: str, state: _Host) -> None:
+        """An idle host, nothing held or wished, is forgotten, so memory does not grow with the
+        hosts of a sweep (a back-off still running is kept for `succeeded` to end it)."""
+        if state.demand or state.held or state.wished or state.backoff:
+            return
+        if state.not_before <= time.time() and self._hosts.get(host) is state:
+            del self._hosts[host]
+            key = _key(host)
+            self._written.pop(key, None)
+            turn = self._turns.get(key)
+            if turn is not None and not turn.locked():
+                del self._turns[key]
 
     def _due(self, state: _Host, now: float) -> tuple[bool, bool, float | None]:
         """Whether the lease needs writing now, whether a new interval is wanted, and otherwise

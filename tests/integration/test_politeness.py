@@ -210,6 +210,27 @@ async def test_back_off_is_shared_and_success_does_not_speed_up(nats_url: str) -
         await bus.close()
 
 
+async def test_an_idle_process_gives_its_slot_to_a_waiting_one(nats_url: str) -> None:
+    """A process that stops sending keeps its lease only to the end of its interval (one term),
+    far sooner than the lease would lapse (60 s)."""
+    buses = [await Bus.connect(nats_url) for _ in range(2)]
+    try:
+        first, second = [
+            await HostLimits.open(bus.js, concurrency=1, rate=10.0, max_wait_s=3.0) for bus in buses
+        ]
+        host = "http://127.0.0.1:11"
+        async with first.slot(host):
+            pass  # then idle, without closing
+        async with second.slot(host):  # TimeoutError after 3 s if the slot were kept
+            shared = msgspec.json.decode((await second.kv.get(_key(host))).value, type=HostState)
+            assert set(shared.leases) == {second.pid}
+        await second.close()
+        assert first._hosts == {}  # the idle process forgot the host by itself
+    finally:
+        for bus in buses:
+            await bus.close()
+
+
 class CountingKV:
     """The KV bucket, counting the round trips HostLimits makes."""
 
@@ -278,12 +299,15 @@ async def test_kv_writes_are_per_lease_not_per_request(host, nats_url: str) -> N
         kv = CountingKV(await bus.js.key_value("govsweep-hosts"))
         limits = HostLimits(kv, concurrency=8, rate=400.0)  # type: ignore[arg-type]
         done = await _hammer(limits, base, [f"/fast/{i}" for i in range(400)])
+        assert done == 400
+        assert state.max_in_flight <= 8
+        assert kv.writes <= 20, (kv.writes, kv.reads)
+        assert limits._hosts == {}  # closed: the host is forgotten …
+        shared = msgspec.json.decode((await kv.kv.get(_key(base))).value, type=HostState)
+        assert shared.leases == {}  # … and its lease given back, not left to lapse
+        print(f"1 process, 400 requests: {kv.writes} KV writes, {kv.reads} reads")
     finally:
         await bus.close()
-    assert done == 400
-    assert state.max_in_flight <= 8
-    assert kv.writes <= 20, (kv.writes, kv.reads)
-    print(f"1 process, 400 requests: {kv.writes} KV writes, {kv.reads} reads")
 
 
 HOLDER = """
