@@ -38,6 +38,7 @@ class CountingKV:
         self.kv = kv
         self.reads = 0
         self.writes = 0
+        self.watches = 0
 
     async def get(self, key: str) -> Any:
         self.reads += 1
@@ -50,6 +51,10 @@ class CountingKV:
     async def update(self, key: str, value: bytes, last: int | None = None) -> int:
         self.writes += 1
         return int(await self.kv.update(key, value, last=last))
+
+    async def watch(self, key: str) -> Any:
+        self.watches += 1
+        return await self.kv.watch(key)
 
 
 class Host:

@@ -75,6 +75,7 @@ class _Host:
         self.contended = False
         self.wished = False  # a wish of this process is in the key
         self.refreshing = False  # a lease update is on its way: the lease may shrink
+        self.pushed = False  # the key's latest value came by the watch: no need to read it
         self.changed = asyncio.Event()  # for the keeper
         # Requests waiting for a start, in order: one is woken at a time, and passes the turn
         # on when it starts (waking every waiter on every change costs O(waiters²)).
@@ -253,21 +254,65 @@ class HostLimits:
             state.keeper = asyncio.get_running_loop().create_task(self._keeper(host, state))
 
     async def _keeper(self, host: str, state: _Host) -> None:
-        while state.demand or state.held or state.wished:
-            now = time.time()
-            due, interval, wake = self._due(state, now)
-            if not due:
-                await _wait(state.changed, None if wake is None else max(wake - now, 0.0))
-                continue
-            try:
-                await self._refresh(host, state, interval, state.demand)
-                state.error = None
-            except Exception as exc:  # the bus is away: nats raises several unrelated types
-                log("host lease not updated", {"host": host, "error": repr(exc)}, level="warning")
-                state.fail(exc)
-                await asyncio.sleep(state.pause)
-                state.pause = min(state.pause * 2, self.limits.term_s)
+        watch: asyncio.Task[None] | None = None  # while waiting for a turn
+        try:
+            while state.demand or state.held or state.wished:
+                if state.wished and watch is None:
+                    watch = asyncio.get_running_loop().create_task(self._watch(host, state))
+                elif not state.wished and watch is not None:
+                    watch.cancel()
+                    watch = None
+                now = time.time()
+                due, interval, wake = self._due(state, now)
+                if not due:
+                    await _wait(state.changed, None if wake is None else max(wake - now, 0.0))
+                    continue
+                try:
+                    await self._refresh(host, state, interval, state.demand)
+                    state.error = None
+                except Exception as exc:  # the bus is away: nats raises several unrelated types
+                    log(
+                        "host lease not updated",
+                        {"host": host, "error": repr(exc)},
+                        level="warning",
+                    )
+                    state.fail(exc)
+                    await asyncio.sleep(state.pause)
+                    state.pause = min(state.pause * 2, self.limits.term_s)
+        finally:
+            if watch is not None:
+                watch.cancel()
         self._forget(host, state)
+
+    async def _watch(self, host: str, state: _Host) -> None:
+        """A waiting process watches the host's key: every change another process writes (a
+        slot given back, an interval ended) makes it ask again at once, from the value pushed,
+        instead of at the end of its pause. Without the watch it only waits its pauses."""
+        key = _key(host)
+        try:
+            watcher = await self.kv.watch(key)
+        except Exception as exc:  # the bus is away, or the bucket is not a JetStream one
+            log("host key not watched", {"host": host, "error": repr(exc)}, level="debug")
+            return
+        try:
+            live = False  # the key's current value comes first, then a marker, then changes
+            async for entry in watcher:
+                if entry is None:
+                    live = True
+                    continue
+                known = self._written.get(key)
+                if entry.value is None or entry.revision is None:
+                    continue  # deleted (the bucket's TTL): the next read says so
+                if known is not None and known[0] >= entry.revision:
+                    continue  # this process's own write, or older news
+                self._written[key] = (entry.revision, entry.value)
+                state.pushed = True
+                if live:
+                    state.retry_at = 0.0
+                    state.notify()
+        finally:
+            with contextlib.suppress(Exception):
+                await watcher.stop()
 
     def _forget(self, host: str, state: _Host) -> None:
         """An idle host, nothing held or wished, is forgotten, so memory does not grow with the
@@ -317,7 +362,9 @@ class HostLimits:
         try:
             async with self._turn(key):
                 for _ in range(CAS_TRIES):
-                    revision, shared, raw = await self._read(key, fresh=state.wished)
+                    fresh = state.wished and not state.pushed
+                    state.pushed = False
+                    revision, shared, raw = await self._read(key, fresh=fresh)
                     now = time.time()
                     want = Want(
                         demand=demand,

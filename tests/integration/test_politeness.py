@@ -15,6 +15,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import msgspec
@@ -238,6 +239,7 @@ class CountingKV:
         self.kv = kv
         self.reads = 0
         self.writes = 0
+        self.watches = 0
 
     async def get(self, key: str) -> KeyValue.Entry:
         self.reads += 1
@@ -250,6 +252,10 @@ class CountingKV:
     async def update(self, key: str, value: bytes, last: int | None = None) -> int:
         self.writes += 1
         return await self.kv.update(key, value, last=last)
+
+    async def watch(self, key: str) -> Any:
+        self.watches += 1
+        return await self.kv.watch(key)
 
 
 async def _hammer(limits: HostLimits, base: str, paths: list[str]) -> int:
