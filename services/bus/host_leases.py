@@ -19,7 +19,8 @@ and spends it locally.
 - Liveness: leases carry an expiry (`lease_ttl_s`, renewed by the holder); a dead process's
   lease and wish lapse, and the next reader ignores them.
 - Back-off (429/503) pushes `next_start` later; a process sees it when it takes its next
-  interval, so back-off reaches every process within one interval (`term_s` at most).
+  interval, so back-off reaches every process within one interval (`term_s` long, granted at
+  most `term_s` ahead: 2 × `term_s` at worst).
 
 Times are wall-clock seconds: processes on several machines need NTP.
 """

@@ -2,12 +2,19 @@
 
 Each process takes *leases* from one key per host (concurrency slots and an interval of request
 starts, see services.bus.host_leases for the rules and why the sum holds) and spends them
-locally: a request waits on an in-process event, never on the bus. The key is written once per
+locally: a request waits in an in-process line, never on the bus. The key is written once per
 lease (about one interval, `term_s`, of requests), when a lease is renewed (every
 `lease_ttl_s / 3` while slots are held), released (the process went idle) or backed off
 (429/503), so KV round trips are per batch of requests, not per request. A process that gets
-nothing sleeps until the state it read says a turn can come (a holder's interval ends, back-off
-lapses), or a short doubling pause when it cannot tell, bounded by `term_s`.
+nothing watches the key (a KV watch: it asks again when another process writes it, from the
+value pushed) and otherwise sleeps until the state it read says a turn can come (a holder's
+interval ends, back-off lapses), or a doubling pause from PAUSE_MIN_S to `term_s` when it
+cannot tell (a holder past its interval still has requests in flight).
+
+What a process may do: start requests at least 1/rate apart inside its interval (no burst:
+over all processes starts are 1/rate apart), hold at most its slots; another process's back-off
+reaches it when its current interval ends: within `term_s` (1 s by default) of its start, and
+an interval is granted at most `term_s` ahead, so within 2 × `term_s` at worst.
 
 `HostLimits` has the interface of crawler.politeness.Politeness (`slot`, `slow_down`,
 `succeeded`), so a Fetcher, LinkProber or BrowserPool takes either.
