@@ -108,12 +108,12 @@ class _Host:
             if not turn.done():
                 turn.set_result(None)
 
-    def next_start(self, now: float, rate: float) -> float:
+    def next_start(self, now: float) -> float:
         return max(now, self.next_local, self.start, self.not_before)
 
     def spent(self, now: float, rate: float) -> bool:
         """No start left in the interval for the next request."""
-        return self.next_start(now, rate) > last_start(self.end, rate)
+        return self.next_start(now) > last_start(self.end, rate)
 
     def can_start(self, now: float, rate: float) -> bool:
         return (
@@ -196,7 +196,7 @@ class HostLimits:
                 await self._queue(state, woken, remaining)
                 woken = True
             now = time.time()
-            start = state.next_start(now, self.rate)
+            start = state.next_start(now)
             state.in_flight += 1
             reserved = True
             state.next_local = start + 1.0 / self.rate
