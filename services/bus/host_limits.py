@@ -471,5 +471,8 @@ _decode = msgspec.json.Decoder(HostState).decode
 
 
 def _key(host: str) -> str:
-    """A KV key for an origin like http://127.0.0.1:8080 (keys allow only [-_=.a-zA-Z0-9/])."""
-    return base64.urlsafe_b64encode(host.encode()).decode().rstrip("=")
+    """A KV key for an origin like http://127.0.0.1:8080 (keys allow only [-_=.a-zA-Z0-9/]).
+    Prefixed: processes of the release before leases kept another state under the bare key;
+    during a rolling upgrade neither misreads the other's (each generation keeps the limits
+    among its own processes until the old ones stop)."""
+    return "lease." + base64.urlsafe_b64encode(host.encode()).decode().rstrip("=")

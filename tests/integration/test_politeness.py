@@ -24,7 +24,7 @@ from aiohttp import web
 from nats.js.kv import KeyValue
 
 from services.bus.host_leases import HostState
-from services.bus.host_limits import HostLimits, _key
+from services.bus.host_limits import BUCKET, HostLimits, _key
 from services.bus.jetstream import Bus, EmbeddedServer
 
 pytestmark = pytest.mark.integration
@@ -281,7 +281,7 @@ async def test_four_contending_processes_share_the_limits(host, nats_url: str) -
     state, base = host
     buses = [await Bus.connect(nats_url) for _ in range(4)]
     try:
-        counted = [CountingKV(await bus.js.key_value("govsweep-hosts")) for bus in buses]
+        counted = [CountingKV(await bus.js.key_value(BUCKET)) for bus in buses]
         gates = [HostLimits(kv, CONCURRENCY, RATE) for kv in counted]  # type: ignore[arg-type]
         paths = [f"/{'slow' if i % 3 == 0 else 'fast'}/{i}" for i in range(6)]
         done = await asyncio.wait_for(
@@ -304,7 +304,7 @@ async def test_kv_writes_are_per_lease_not_per_request(host, nats_url: str) -> N
     state, base = host
     bus = await Bus.connect(nats_url)
     try:
-        kv = CountingKV(await bus.js.key_value("govsweep-hosts"))
+        kv = CountingKV(await bus.js.key_value(BUCKET))
         limits = HostLimits(kv, concurrency=8, rate=400.0)  # type: ignore[arg-type]
         done = await _hammer(limits, base, [f"/fast/{i}" for i in range(400)])
         assert done == 400
