@@ -187,8 +187,8 @@ class HostLimits:
             deadline = time.monotonic() + self.max_wait_s
             woken = False  # a woken request keeps its place at the head of the queue
             while (state.queue and not woken) or not state.can_start(time.time(), self.rate):
-                if state.error is not None:
-                    raise state.error
+                if woken and state.error is not None:
+                    raise state.error  # told by the keeper while waiting: the bus is away
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise TimeoutError(f"no request slot for {host} within {self.max_wait_s:.0f} s")
@@ -258,6 +258,7 @@ class HostLimits:
     # -- the lease keeper: the only writer of this process's lease on a host ---------------------
     def _keep(self, host: str, state: _Host) -> None:
         if state.keeper is None or state.keeper.done():
+            state.error = None
             state.keeper = asyncio.get_running_loop().create_task(self._keeper(host, state))
 
     async def _keeper(self, host: str, state: _Host) -> None:
