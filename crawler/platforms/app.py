@@ -11,19 +11,16 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser
 
-from crawler.platforms.base import AccountFacts, is_url, unmeasured
+from crawler.platforms.base import AccountFacts, PublicView, unmeasured
 
 _DOWNLOAD = re.compile(r"\.apk(\?|$)|apps\.apple\.com|itunes\.apple\.com|/download", re.I)
 _UPDATED = re.compile(r"更新(?:时间|日期)[:：]?\s*(\d{4})[-./年](\d{1,2})[-./月](\d{1,2})")
 
 
-class App:
+class App(PublicView):
     platform = "app"
-    rate = 1.0
-    concurrency = 1
-
-    def feed_url(self, address: str) -> str:
-        return address if is_url(address) else f"https://{address}"
+    feed = "https://{id}"  # a bare address is the download page's host and path
+    rate = 1.0  # a page on the body's own site, not a platform's
 
     def parse(self, body: bytes, url: str) -> AccountFacts:
         text = body.decode("utf-8", "replace")

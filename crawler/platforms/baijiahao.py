@@ -9,43 +9,33 @@ M-V3: the author feed carries no comment switch nor counts: `interaction` stays 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-import msgspec
-
-from crawler.platforms.base import AccountFacts, Post, is_url, unmeasured
+from crawler.platforms.base import JsonFeed, Post, Refused
 from crawler.platforms.timefmt import epoch_day
 
 _JSONP = re.compile(rb"^\s*[\w.$]*\s*\((.*)\)\s*;?\s*$", re.S)
 
 
-class Baijiahao:
+class Baijiahao(JsonFeed):
     platform = "baijiahao"
-    rate = 0.5
-    concurrency = 1
+    label = "百家号"
+    feed = (
+        "https://mbd.baidu.com/webpage"
+        "?tab=main&num=10&uk={id}&type=newhome&action=dynamic&format=jsonp"
+    )
 
-    def feed_url(self, address: str) -> str:
-        if is_url(address):
-            return address
-        return (
-            "https://mbd.baidu.com/webpage"
-            f"?tab=main&num=10&uk={address}&type=newhome&action=dynamic&format=jsonp"
-        )
-
-    def parse(self, body: bytes, url: str) -> AccountFacts:
+    def decode(self, body: bytes) -> Any:
         found = _JSONP.match(body)
-        try:
-            data = msgspec.json.decode(found.group(1) if found else body)
-            if data.get("errno") != 0:
-                return unmeasured(url, f"百家号拒绝访问: errno={data.get('errno')}")
-            posts = [_post(entry["itemData"]) for entry in data["data"]["list"]]
-        except (msgspec.DecodeError, AttributeError, KeyError, TypeError, ValueError) as exc:
-            return unmeasured(url, f"百家号页面结构无法识别 ({type(exc).__name__})")
-        return AccountFacts(
-            url=url,
-            measured=True,
-            posts=posts,
-            interaction_detail="百家号作者主页不显示评论是否开放",
-        )
+        return super().decode(found.group(1) if found else body)
+
+    def read(self, data: dict) -> tuple[list[Post], str]:
+        if data.get("errno") != 0:
+            raise Refused(f"errno={data.get('errno')}")
+        return [_post(entry["itemData"]) for entry in data["data"]["list"]], ""
+
+    def channel(self, data: dict) -> tuple[bool | None, str]:
+        return None, "百家号作者主页不显示评论是否开放"
 
 
 def _post(item: dict) -> Post:

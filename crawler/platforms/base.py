@@ -4,12 +4,16 @@ An adapter turns the public web view of one account (a JSON feed or an HTML page
 serves it to any browser) into `AccountFacts`: the recent posts (date, title, original or repost) and
 whether the account shows an interaction channel. It never guesses: a page it cannot read gives
 `measured=False` with the reason, which the checkers turn into 未能检测.
+
+`PublicView` and `JsonFeed` hold what the adapters share (politeness, the view's URL, the reading of a
+JSON feed), so that a platform's module says only its URL shape and how its real answer maps.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Protocol
+from abc import ABC, abstractmethod
+from typing import Any, Protocol
 
 import msgspec
 
@@ -79,6 +83,64 @@ class Adapter(Protocol):
     def feed_url(self, address: str) -> str: ...
 
     def parse(self, body: bytes, url: str) -> AccountFacts: ...
+
+
+# What reading a feed of another shape than the adapter knows raises: 未能检测, never a crash.
+UNREADABLE = (msgspec.DecodeError, AttributeError, KeyError, TypeError, ValueError)
+
+
+class Refused(Exception):
+    """The platform answered with a refusal instead of the posts (a login wall, an anti-crawl code,
+    an empty answer); the argument says which, in the platform's words where it gives them."""
+
+
+class PublicView:
+    """Politeness and the account's public view. `feed` is the view's URL for a bare account ID,
+    `{id}` where the ID goes; a registry address that is already a URL is read as it is."""
+
+    platform: str
+    feed: str
+    rate = 0.5  # real platforms throttle hard: one request every 2 s, one at a time
+    concurrency = 1
+
+    def feed_url(self, address: str) -> str:
+        return address if is_url(address) else self.feed.format(id=address)
+
+
+class JsonFeed(PublicView, ABC):
+    """An adapter reading a JSON feed: a refusal or an answer of an unknown shape is 未能检测 with
+    why (`label` names the platform in the reason); else the posts, the name and M-V3."""
+
+    label: str
+
+    def decode(self, body: bytes) -> Any:
+        return msgspec.json.decode(body)
+
+    @abstractmethod
+    def read(self, data: Any) -> tuple[list[Post], str]:
+        """The posts and the account's display name ("" when not shown); raises `Refused`."""
+
+    def channel(self, data: Any) -> tuple[bool | None, str]:
+        """M-V3 (interaction, detail), from `data` once `read` has accepted it."""
+        return None, ""
+
+    def parse(self, body: bytes, url: str) -> AccountFacts:
+        try:
+            data = self.decode(body)
+            posts, name = self.read(data)
+        except Refused as why:
+            return unmeasured(url, f"{self.label}拒绝访问: {why}")
+        except UNREADABLE as exc:
+            return unmeasured(url, f"{self.label}页面结构无法识别 ({type(exc).__name__})")
+        interaction, detail = self.channel(data)
+        return AccountFacts(
+            url=url,
+            measured=True,
+            posts=posts,
+            interaction=interaction,
+            interaction_detail=detail,
+            name=name,
+        )
 
 
 def unmeasured(url: str, reason: str) -> AccountFacts:

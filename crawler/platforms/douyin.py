@@ -10,50 +10,41 @@ missing only when every video listed has comments closed (None when the list doe
 
 from __future__ import annotations
 
-import msgspec
+from typing import Any
 
-from crawler.platforms.base import AccountFacts, Post, comment_switches, is_url, unmeasured
+from crawler.platforms.base import JsonFeed, Post, Refused, comment_switches
 from crawler.platforms.timefmt import epoch_day
 
 
-class Douyin:
+class Douyin(JsonFeed):
     platform = "douyin"
-    rate = 0.5
-    concurrency = 1
+    label = "抖音"
+    feed = "https://www.douyin.com/aweme/v1/web/aweme/post/?sec_user_id={id}&count=18&max_cursor=0"
 
-    def feed_url(self, address: str) -> str:
-        if is_url(address):
-            return address
-        return (
-            "https://www.douyin.com/aweme/v1/web/aweme/post/"
-            f"?sec_user_id={address}&count=18&max_cursor=0"
-        )
-
-    def parse(self, body: bytes, url: str) -> AccountFacts:
+    def decode(self, body: bytes) -> Any:
         if not body.strip():
-            return unmeasured(url, "抖音拒绝访问: 返回空内容（需要签名参数）")
-        try:
-            data = msgspec.json.decode(body)
-            if data.get("status_code") != 0:
-                return unmeasured(url, f"抖音拒绝访问: status_code={data.get('status_code')}")
-            posts = [
-                Post(
-                    date=epoch_day(item["create_time"]),
-                    title=item.get("desc", ""),
-                    pinned=bool(item.get("is_top")),
-                    text=item.get("desc", ""),
-                    url=f"https://www.douyin.com/video/{item.get('aweme_id', '')}",
-                )
-                for item in data.get("aweme_list") or []
-            ]
-            authors = [item.get("author") or {} for item in data.get("aweme_list") or []]
-            name = next((a["nickname"] for a in authors if a.get("nickname")), "")
-        except (msgspec.DecodeError, AttributeError, KeyError, TypeError, ValueError) as exc:
-            return unmeasured(url, f"抖音页面结构无法识别 ({type(exc).__name__})")
-        facts = AccountFacts(url=url, measured=True, posts=posts, name=name)
+            raise Refused("返回空内容（需要签名参数）")
+        return super().decode(body)
+
+    def read(self, data: dict) -> tuple[list[Post], str]:
+        if data.get("status_code") != 0:
+            raise Refused(f"status_code={data.get('status_code')}")
+        posts = [
+            Post(
+                date=epoch_day(item["create_time"]),
+                title=item.get("desc", ""),
+                pinned=bool(item.get("is_top")),
+                text=item.get("desc", ""),
+                url=f"https://www.douyin.com/video/{item.get('aweme_id', '')}",
+            )
+            for item in data.get("aweme_list") or []
+        ]
+        authors = [item.get("author") or {} for item in data.get("aweme_list") or []]
+        return posts, next((a["nickname"] for a in authors if a.get("nickname")), "")
+
+    def channel(self, data: dict) -> tuple[bool | None, str]:
         controls = [item.get("aweme_control") for item in data.get("aweme_list") or []]
-        facts.interaction, facts.interaction_detail = comment_switches(
+        return comment_switches(
             [c.get("can_comment") if isinstance(c, dict) else None for c in controls],
             "抖音作品",
         )
-        return facts

@@ -10,50 +10,30 @@ item listed has comments banned (None when the feed does not say).
 
 from __future__ import annotations
 
-import msgspec
-
-from crawler.platforms.base import (
-    AccountFacts,
-    Post,
-    comment_switches,
-    is_url,
-    plain_text,
-    unmeasured,
-)
+from crawler.platforms.base import JsonFeed, Post, Refused, comment_switches, plain_text
 from crawler.platforms.timefmt import epoch_day
 
 TITLE_CHARS = 60
 
 
-class Toutiao:
+class Toutiao(JsonFeed):
     platform = "toutiao"
-    rate = 0.5
-    concurrency = 1
+    label = "今日头条"
+    feed = (
+        "https://www.toutiao.com/api/pc/list/user/feed"
+        "?category=profile_all&token={id}&max_behot_time=0"
+    )
 
-    def feed_url(self, address: str) -> str:
-        if is_url(address):
-            return address
-        return (
-            "https://www.toutiao.com/api/pc/list/user/feed"
-            f"?category=profile_all&token={address}&max_behot_time=0"
-        )
+    def read(self, data: dict) -> tuple[list[Post], str]:
+        if data.get("message") != "success":
+            raise Refused(data.get("message") or "未返回内容")
+        posts = [_post(item) for item in data["data"]]
+        users = [item.get("user_info") or {} for item in data["data"]]
+        return posts, next((u["name"] for u in users if u.get("name")), "")
 
-    def parse(self, body: bytes, url: str) -> AccountFacts:
-        try:
-            data = msgspec.json.decode(body)
-            if data.get("message") != "success":
-                return unmeasured(url, f"今日头条拒绝访问: {data.get('message') or '未返回内容'}")
-            posts = [_post(item) for item in data["data"]]
-            users = [item.get("user_info") or {} for item in data["data"]]
-            name = next((u["name"] for u in users if u.get("name")), "")
-        except (msgspec.DecodeError, AttributeError, KeyError, TypeError, ValueError) as exc:
-            return unmeasured(url, f"今日头条页面结构无法识别 ({type(exc).__name__})")
-        facts = AccountFacts(url=url, measured=True, posts=posts, name=name)
+    def channel(self, data: dict) -> tuple[bool | None, str]:
         bans = [item.get("ban_comment") for item in data["data"]]
-        facts.interaction, facts.interaction_detail = comment_switches(
-            [None if b is None else not b for b in bans], "头条信息"
-        )
-        return facts
+        return comment_switches([None if b is None else not b for b in bans], "头条信息")
 
 
 def _post(item: dict) -> Post:

@@ -14,43 +14,32 @@ from __future__ import annotations
 
 import msgspec
 
-from crawler.platforms.base import AccountFacts, Post, is_url, unmeasured
+from crawler.platforms.base import JsonFeed, Post, Refused
 from crawler.platforms.timefmt import epoch_day
 
 ORIGINAL = 11  # copyright_stat of a 原创 article
 CHANNEL_WORDS = ("留言", "咨询", "互动", "问政", "信箱", "建言")
 
 
-class WeChat:
+class WeChat(JsonFeed):
     platform = "wechat"
-    rate = 0.5
-    concurrency = 1
+    label = "微信"
+    feed = (
+        "https://mp.weixin.qq.com/mp/profile_ext?action=getmsg&__biz={id}&f=json&offset=0&count=10"
+    )
 
-    def feed_url(self, address: str) -> str:
-        if is_url(address):
-            return address
-        return (
-            "https://mp.weixin.qq.com/mp/profile_ext"
-            f"?action=getmsg&__biz={address}&f=json&offset=0&count=10"
-        )
+    def read(self, data: dict) -> tuple[list[Post], str]:
+        if data.get("ret") != 0:
+            raise Refused(data.get("errmsg") or f"ret={data.get('ret')}")
+        messages = msgspec.json.decode(data["general_msg_list"])["list"]
+        return [post for message in messages for post in _posts(message)], ""
 
-    def parse(self, body: bytes, url: str) -> AccountFacts:
-        try:
-            data = msgspec.json.decode(body)
-            if data.get("ret") != 0:
-                why = data.get("errmsg") or f"ret={data.get('ret')}"
-                return unmeasured(url, f"微信拒绝访问: {why}")
-            messages = msgspec.json.decode(data["general_msg_list"])["list"]
-            posts = [post for message in messages for post in _posts(message)]
-        except (msgspec.DecodeError, AttributeError, KeyError, TypeError, ValueError) as exc:
-            return unmeasured(url, f"微信页面结构无法识别 ({type(exc).__name__})")
-        facts = AccountFacts(url=url, measured=True, posts=posts)
+    def channel(self, data: dict) -> tuple[bool | None, str]:
         menu = data.get("menu")
-        if isinstance(menu, list):
-            hits = [m for m in menu if any(w in str(m) for w in CHANNEL_WORDS)]
-            facts.interaction = bool(hits)
-            facts.interaction_detail = f"菜单: {'、'.join(map(str, menu)) or '无'}"
-        return facts
+        if not isinstance(menu, list):
+            return None, ""
+        hits = [m for m in menu if any(w in str(m) for w in CHANNEL_WORDS)]
+        return bool(hits), f"菜单: {'、'.join(map(str, menu)) or '无'}"
 
 
 def _posts(message: dict) -> list[Post]:

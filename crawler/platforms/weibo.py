@@ -12,54 +12,43 @@ never shows the channel missing: otherwise `interaction` stays None (a person ch
 
 from __future__ import annotations
 
-import msgspec
-
-from crawler.platforms.base import AccountFacts, Post, is_url, plain_text, unmeasured
+from crawler.platforms.base import JsonFeed, Post, Refused, plain_text
 from crawler.platforms.timefmt import weibo_day
 
 TITLE_CHARS = 60
 ANYONE_MAY_COMMENT = -1  # comment_manage_info.comment_permission_type
 
 
-class Weibo:
+class Weibo(JsonFeed):
     platform = "weibo"
-    rate = 0.5
-    concurrency = 1
+    label = "微博"
+    feed = "https://m.weibo.cn/api/container/getIndex?type=uid&value={id}&containerid=107603{id}"
 
-    def feed_url(self, address: str) -> str:
-        if is_url(address):
-            return address
-        return (
-            "https://m.weibo.cn/api/container/getIndex"
-            f"?type=uid&value={address}&containerid=107603{address}"
-        )
+    def read(self, data: dict) -> tuple[list[Post], str]:
+        if data.get("ok") != 1:
+            raise Refused(data.get("msg") or "未返回内容")
+        blogs = _blogs(data)
+        posts = [_post(mblog) for mblog in blogs]
+        return posts, next((b["user"]["screen_name"] for b in blogs if b.get("user")), "")
 
-    def parse(self, body: bytes, url: str) -> AccountFacts:
-        try:
-            data = msgspec.json.decode(body)
-            if data.get("ok") != 1:
-                return unmeasured(url, f"微博拒绝访问: {data.get('msg') or '未返回内容'}")
-            blogs = [card["mblog"] for card in data["data"]["cards"] if "mblog" in card]
-            posts = [_post(mblog) for mblog in blogs]
-            name = next((b["user"]["screen_name"] for b in blogs if b.get("user")), "")
-        except (msgspec.DecodeError, AttributeError, KeyError, TypeError, ValueError) as exc:
-            return unmeasured(url, f"微博页面结构无法识别 ({type(exc).__name__})")
-        facts = AccountFacts(url=url, measured=True, posts=posts, name=name)
-        facts.interaction, facts.interaction_detail = _comments(blogs)
-        return facts
+    def channel(self, data: dict) -> tuple[bool | None, str]:
+        """(True, detail) when a post is open to comments, else (None, why it is not known)."""
+        blogs = _blogs(data)
+        open_ = [
+            b
+            for b in blogs
+            if (b.get("comment_manage_info") or {}).get("comment_permission_type")
+            == ANYONE_MAY_COMMENT
+            or (b.get("comments_count") or 0) > 0
+        ]
+        if open_:
+            return True, f"评论开放：{len(open_)}/{len(blogs)}条微博可评论或有评论"
+        return None, "微博公开页面未显示评论开放（关闭或仅限粉丝无法区分）"
 
 
-def _comments(blogs: list[dict]) -> tuple[bool | None, str]:
-    """(True, detail) when a post is open to comments, else (None, why it is not known)."""
-    open_ = [
-        b
-        for b in blogs
-        if (b.get("comment_manage_info") or {}).get("comment_permission_type") == ANYONE_MAY_COMMENT
-        or (b.get("comments_count") or 0) > 0
-    ]
-    if open_:
-        return True, f"评论开放：{len(open_)}/{len(blogs)}条微博可评论或有评论"
-    return None, "微博公开页面未显示评论开放（关闭或仅限粉丝无法区分）"
+def _blogs(data: dict) -> list[dict]:
+    """The posts' cards (other cards are follow blocks and the like)."""
+    return [card["mblog"] for card in data["data"]["cards"] if "mblog" in card]
 
 
 def _post(mblog: dict) -> Post:

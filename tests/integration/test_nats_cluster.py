@@ -18,16 +18,7 @@ from farm.server import FarmServer
 from services.bus.jetstream import JOBS_STREAM, Bus, BusError, _free_port, nats_server_binary
 from services.config import LOOPBACK_FARM_ENV, NatsConfig
 from tests.conftest import AT
-from tests.integration.test_nats_outage import (
-    ROLES,
-    SEED,
-    SITES,
-    _results,
-    _spawn,
-    _table,
-    _verdicts,
-    undisturbed,
-)
+from tests.integration import sweep_helpers as helpers
 
 pytestmark = pytest.mark.integration
 
@@ -68,11 +59,11 @@ async def start_cluster(tmp_path: Path) -> tuple[list[subprocess.Popen], list[st
 
 
 async def test_one_node_killed_mid_sweep(tmp_path: Path) -> None:
-    province = generate_province(SITES, SEED, AT)
+    province = generate_province(helpers.SITES, helpers.SEED, AT)
     async with FarmServer(province):
         registry = tmp_path / "registry.csv"
         province.write_registry_csv(registry)
-        reference = await undisturbed(registry, tmp_path)
+        reference = await helpers.undisturbed(registry, tmp_path)
 
         nodes, urls = await start_cluster(tmp_path)
         login = NatsConfig(user=LOGIN["NATS_USER"], password=LOGIN["NATS_PASSWORD"], replicas=3)
@@ -98,47 +89,26 @@ async def test_one_node_killed_mid_sweep(tmp_path: Path) -> None:
                 "GOVSWEEP_NATS_REPLICAS": "3",
                 "GOVSWEEP_METRICS_PORT": "-1",
             }
-            for role in ROLES:
-                role_env = {**env, "GOVSWEEP_STATE_DIR": str(tmp_path / role)}
-                procs.append(await _spawn(["run", role], role_env, tmp_path / f"{role}.log"))
-            sweep = await _spawn(
-                [
-                    "sweep",
-                    "--registry",
-                    str(registry),
-                    "--at",
-                    AT.isoformat(),
-                    "--out",
-                    str(tmp_path / "dist"),
-                    "--timeout",
-                    "400",
-                ],
-                {**env, "GOVSWEEP_STATE_DIR": str(tmp_path / "cli")},
-                tmp_path / "sweep.log",
+            for role in helpers.ROLES:
+                procs.append(await helpers.spawn_role(role, env, tmp_path))
+            sweep = await helpers.spawn_sweep(registry, env, tmp_path, timeout=400)
+            await helpers.first_result(watcher, "home")
+            assert await helpers.results(watcher, "verdict") < helpers.SITES, (
+                "the sweep ended before the kill"
             )
-            for _ in range(600):
-                if await _results(watcher, "home"):
-                    break
-                await asyncio.sleep(0.1)
-            assert await _results(watcher, "verdict") < SITES, "the sweep ended before the kill"
             await watcher.close()
 
             nodes[0].send_signal(signal.SIGKILL)
             nodes[0].wait(10)
-            assert await asyncio.wait_for(sweep.wait(), 600) == 0, (
-                tmp_path / "sweep.log"
-            ).read_text()
+            await helpers.sweep_succeeds(sweep, tmp_path, 600)
         finally:
-            for proc in procs:
-                proc.send_signal(signal.SIGTERM)
-            for proc in procs:
-                await asyncio.wait_for(proc.wait(), 60)
+            await helpers.stop(procs, 60)
             for node in nodes:
                 if node.poll() is None:
                     node.terminate()
                     node.wait(10)
 
     assert all(proc.returncode == 0 for proc in procs)
-    assert (_verdicts(tmp_path / "dist"), _table(tmp_path / "dist")) == reference
-    logs = "".join((tmp_path / f"{role}.log").read_text() for role in ROLES)
+    assert (helpers.verdicts(tmp_path / "dist"), helpers.table(tmp_path / "dist")) == reference
+    logs = "".join((tmp_path / f"{role}.log").read_text() for role in helpers.ROLES)
     assert LOGIN["NATS_PASSWORD"] not in logs + (tmp_path / "sweep.log").read_text()

@@ -6,11 +6,8 @@ undisturbed run's."""
 from __future__ import annotations
 
 import asyncio
-import csv
-import json
 import os
 import signal
-import sys
 from pathlib import Path
 from urllib.request import urlopen
 
@@ -18,61 +15,12 @@ import pytest
 
 from farm.province import generate_province
 from farm.server import FarmServer
-from services.bus.jetstream import RESULTS_STREAM, Bus, EmbeddedServer, _free_port
-from services.cli.commands import run_sweep, write_reports
-from services.config import LOOPBACK_FARM_ENV, Config, for_loopback_farm
-from services.registry import load_registry
-from services.roles.scheduler import quarter_of
+from services.bus.jetstream import Bus, EmbeddedServer, _free_port
+from services.config import LOOPBACK_FARM_ENV
 from tests.conftest import AT
+from tests.integration import sweep_helpers as helpers
 
 pytestmark = pytest.mark.integration
-
-SITES = 10
-SEED = 11
-ROLES = ("crawler", "checker", "aggregator")
-
-
-def _table(folder: Path) -> list[list[str]]:
-    with (folder / "附件1_检查情况.csv").open(encoding="utf-8-sig") as fh:
-        return list(csv.reader(fh))
-
-
-def _verdicts(folder: Path) -> list[tuple[str, str, list[str]]]:
-    rows = [json.loads(line) for line in (folder / "verdicts.jsonl").open(encoding="utf-8")]
-    return [
-        (r["site_id"], r["verdict"], sorted(f["indicator"] for f in r["findings"])) for r in rows
-    ]
-
-
-_UNDISTURBED: list[tuple[list, list]] = []
-
-
-async def undisturbed(registry: Path, tmp_path: Path) -> tuple[list, list]:
-    """Verdicts and 附件1 of an embedded run without outage; computed once for every test here
-    and in test_nats_cluster (same province; the farm's port is in no verdict or table cell)."""
-    if not _UNDISTURBED:
-        config = for_loopback_farm(Config(state_dir=str(tmp_path / "embedded"), metrics_port=-1))
-        _, reference = await run_sweep(config, load_registry(registry), AT, quarter_of(AT), 240)
-        write_reports(tmp_path / "ref", AT, quarter_of(AT), reference)
-        _UNDISTURBED.append((_verdicts(tmp_path / "ref"), _table(tmp_path / "ref")))
-    return _UNDISTURBED[0]
-
-
-async def _spawn(args: list[str], env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "services",
-        *args,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=asyncio.subprocess.STDOUT,
-    )
-
-
-async def _results(bus: Bus, kind: str) -> int:
-    info = await bus.js.stream_info(RESULTS_STREAM, subjects_filter=f"govsweep.results.{kind}.>")
-    return len(info.state.subjects or {})
 
 
 def _healthz(port: int) -> int:
@@ -84,11 +32,11 @@ def _healthz(port: int) -> int:
 
 
 async def _sweep_through_outage(tmp_path: Path, sig: int, down_s: float) -> None:
-    province = generate_province(SITES, SEED, AT)
+    province = generate_province(helpers.SITES, helpers.SEED, AT)
     async with FarmServer(province):
         registry = tmp_path / "registry.csv"
         province.write_registry_csv(registry)
-        reference = await undisturbed(registry, tmp_path)
+        reference = await helpers.undisturbed(registry, tmp_path)
 
         server = EmbeddedServer(tmp_path / "nats")
         await server.start()
@@ -96,42 +44,24 @@ async def _sweep_through_outage(tmp_path: Path, sig: int, down_s: float) -> None
         procs = []
         checker_port = 0
         try:
-            for role in ROLES:
-                role_env = {
-                    **env,
-                    "GOVSWEEP_STATE_DIR": str(tmp_path / role),
-                    "GOVSWEEP_METRICS_PORT": "0",
-                }
+            for role in helpers.ROLES:
+                metrics_port = "0"
                 if role == "checker":
                     checker_port = _free_port()
-                    role_env["GOVSWEEP_METRICS_PORT"] = str(checker_port)
-                procs.append(await _spawn(["run", role], role_env, tmp_path / f"{role}.log"))
-            sweep = await _spawn(
-                [
-                    "sweep",
-                    "--registry",
-                    str(registry),
-                    "--at",
-                    AT.isoformat(),
-                    "--out",
-                    str(tmp_path / "dist"),
-                    "--timeout",
-                    "400",
-                ],
-                {**env, "GOVSWEEP_STATE_DIR": str(tmp_path / "cli"), "GOVSWEEP_METRICS_PORT": "-1"},
-                tmp_path / "sweep.log",
+                    metrics_port = str(checker_port)
+                role_env = {**env, "GOVSWEEP_METRICS_PORT": metrics_port}
+                procs.append(await helpers.spawn_role(role, role_env, tmp_path))
+            sweep = await helpers.spawn_sweep(
+                registry, {**env, "GOVSWEEP_METRICS_PORT": "-1"}, tmp_path, timeout=400
             )
             # Mid-sweep: as soon as the first home page is in, and before every site is judged.
             watcher = await Bus.connect(server.url)
             try:
-                for _ in range(600):
-                    if await _results(watcher, "home"):
-                        break
-                    await asyncio.sleep(0.1)
-                judged_before = await _results(watcher, "verdict")
+                await helpers.first_result(watcher, "home")
+                judged_before = await helpers.results(watcher, "verdict")
             finally:
                 await watcher.close()
-            assert judged_before < SITES, "the sweep ended before the outage"
+            assert judged_before < helpers.SITES, "the sweep ended before the outage"
             assert _healthz(checker_port) == 200
 
             if sig == signal.SIGKILL:
@@ -143,20 +73,15 @@ async def _sweep_through_outage(tmp_path: Path, sig: int, down_s: float) -> None
             await asyncio.sleep(max(down_s - 3, 0))
             await server.start()
 
-            assert await asyncio.wait_for(sweep.wait(), 600) == 0, (
-                tmp_path / "sweep.log"
-            ).read_text()
+            await helpers.sweep_succeeds(sweep, tmp_path, 600)
             assert _healthz(checker_port) == 200
         finally:
-            for proc in procs:
-                proc.send_signal(signal.SIGTERM)
-            for proc in procs:
-                await asyncio.wait_for(proc.wait(), 60)
+            await helpers.stop(procs, 60)
             await server.stop()
 
     assert all(proc.returncode == 0 for proc in procs)
-    assert (_verdicts(tmp_path / "dist"), _table(tmp_path / "dist")) == reference
-    logs = "".join((tmp_path / f"{role}.log").read_text() for role in ROLES)
+    assert (helpers.verdicts(tmp_path / "dist"), helpers.table(tmp_path / "dist")) == reference
+    logs = "".join((tmp_path / f"{role}.log").read_text() for role in helpers.ROLES)
     assert "nats reconnected" in logs and "dead-lettered" not in logs
 
 

@@ -5,11 +5,8 @@ No mocks: the farm serves real HTTP, the embedded nats-server is the real binary
 
 from __future__ import annotations
 
-import asyncio
-import csv
 import json
 import os
-import sys
 from pathlib import Path
 
 import msgspec
@@ -24,6 +21,14 @@ from services.config import LOOPBACK_FARM_ENV, Config, for_loopback_farm
 from services.registry import load_registry
 from services.roles.scheduler import quarter_of
 from tests.conftest import AT
+from tests.integration.sweep_helpers import (
+    ROLES,
+    spawn_role,
+    spawn_sweep,
+    stop,
+    sweep_succeeds,
+    table,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -109,18 +114,6 @@ async def test_sweep_matches_ground_truth(tmp_path: Path) -> None:
     assert {"site_id", "name", "region", "verdict", "findings"} <= first.keys()
 
 
-async def _spawn(args: list[str], env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "services",
-        *args,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=asyncio.subprocess.STDOUT,
-    )
-
-
 async def test_roles_as_separate_processes_give_the_same_report(tmp_path: Path) -> None:
     """Crawler, checker and aggregator as OS processes on one nats-server; sweep from a fourth."""
     province = generate_province(20, SEED, AT)
@@ -143,37 +136,13 @@ async def test_roles_as_separate_processes_give_the_same_report(tmp_path: Path) 
         }
         roles = []
         try:
-            for role in ("crawler", "checker", "aggregator"):
-                role_env = {**env, "GOVSWEEP_STATE_DIR": str(tmp_path / role)}
-                roles.append(await _spawn(["run", role], role_env, tmp_path / f"{role}.log"))
-            sweep = await _spawn(
-                [
-                    "sweep",
-                    "--registry",
-                    str(registry),
-                    "--at",
-                    AT.isoformat(),
-                    "--out",
-                    str(tmp_path / "dist"),
-                    "--timeout",
-                    "240",
-                ],
-                {**env, "GOVSWEEP_STATE_DIR": str(tmp_path / "cli")},
-                tmp_path / "sweep.log",
-            )
-            assert await asyncio.wait_for(sweep.wait(), 300) == 0, (
-                tmp_path / "sweep.log"
-            ).read_text()
+            for role in ROLES:
+                roles.append(await spawn_role(role, env, tmp_path))
+            sweep = await spawn_sweep(registry, env, tmp_path, timeout=240)
+            await sweep_succeeds(sweep, tmp_path, 300)
         finally:
-            for proc in roles:
-                proc.terminate()
-            for proc in roles:
-                await asyncio.wait_for(proc.wait(), 30)
+            await stop(roles, 30)
             await server.stop()
-
-    def table(folder: Path) -> list[list[str]]:
-        with (folder / "附件1_检查情况.csv").open(encoding="utf-8-sig") as fh:
-            return list(csv.reader(fh))
 
     assert table(tmp_path / "dist") == table(tmp_path / "ref")
     dist = [
