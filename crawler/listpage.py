@@ -167,53 +167,274 @@ class _Member:
     anchors: list[LexborNode]
 
 
+class _Links:
+    """The page's links and all their ancestors, each element read from the DOM once (selectolax
+    builds a Python object per node access, which is what made link grouping slow): node ids in
+    order of discovery, with parent, depth, tag, class, and how many link targets lie below."""
+
+    def __init__(self, body: LexborNode, anchors: list[LexborNode], at: dt.date) -> None:
+        self.body = body
+        self.at = at
+        self.nodes: list[LexborNode] = []
+        self.tags: list[str] = []
+        self.parents: list[int] = []
+        self.depths: list[int] = []
+        self.index: dict[int, int] = {}  # hash(node) (its memory address) -> node id
+        # One bulk query instead of an attribute read per element: most elements have no class.
+        self.classes = {hash(node): node.attrs["class"] or "" for node in body.css("[class]")}
+        self.anchor_ids = [self._climb(anchor) for anchor in anchors]
+        self.counts = [0] * len(self.nodes)
+        self._zones: dict[int, str] = {}
+        self._dates: dict[str, list[tuple[ParsedDate, bool]]] = {}
+        self._scripted: set[int] | None = None
+        self._pin_marked: set[int] | None = None
+
+    def _climb(self, anchor: LexborNode) -> int:
+        """Records the anchor and its ancestors not yet seen; returns the anchor's id."""
+        index, nodes = self.index, self.nodes
+        new: list[int] = []
+        top = -1
+        current: LexborNode | None = anchor
+        while current is not None:
+            tag = current.tag
+            if tag in ("html", "-document"):
+                break
+            key = hash(current)
+            if key in index:
+                top = index[key]
+                break
+            index[key] = len(nodes)
+            new.append(len(nodes))
+            nodes.append(current)
+            self.tags.append(tag or "")
+            self.parents.append(-1)
+            self.depths.append(0)
+            current = current.parent
+        depth = self.depths[top] + 1 if top >= 0 else 0
+        parent = top
+        for node_id in reversed(new):
+            self.parents[node_id] = parent
+            self.depths[node_id] = depth
+            parent, depth = node_id, depth + 1
+        return new[0] if new else index[hash(anchor)]
+
+    def class_of(self, node: LexborNode) -> str:
+        return self.classes.get(hash(node), "")
+
+    def linked(self, node: LexborNode) -> int:
+        """How many link targets (up to one more than an item may hold) lie in the node."""
+        node_id = self.index.get(hash(node))
+        return self.counts[node_id] if node_id is not None else 0
+
+    def zone(self, node_id: int) -> str:
+        """`node_zone` on the recorded ancestors, each judged once."""
+        path = []
+        zone = MAIN
+        current = node_id
+        while current >= 0:
+            if current in self._zones:
+                zone = self._zones[current]
+                break
+            path.append(current)
+            current = self.parents[current]
+        for ancestor in reversed(path):
+            if zone != CHROME:
+                node = self.nodes[ancestor]
+                own = _own_zone_of(self.tags[ancestor], node.id, self.class_of(node))
+                zone = own if own != MAIN else zone
+            self._zones[ancestor] = zone
+        return zone
+
+    def text_dates(self, text: str) -> list[tuple[ParsedDate, bool]]:
+        """`_text_dates`, each distinct text scanned once per page."""
+        found = self._dates.get(text)
+        if found is None:
+            found = self._dates[text] = _text_dates(text, self.at)
+        return found
+
+    def texts(self, nodes: list[LexborNode]) -> list[str]:
+        """`_texts`: an element without script-like elements inside gives its texts in one call."""
+        if self._scripted is None:
+            self._scripted = _ancestors_of(self.body, self.body.css(", ".join(_SCRIPT_TAGS)))
+        texts: list[str] = []
+        for node in nodes:
+            tag = node.tag
+            if tag == "-text":
+                texts.append(node.text_content or "")
+            elif tag == "-comment" or tag in _SCRIPT_TAGS:
+                continue
+            elif hash(node) in self._scripted:
+                texts.extend(_texts([node]))
+            else:
+                # NUL never survives HTML parsing, so it cannot occur inside a text node.
+                texts.extend(node.text(separator="\x00").split("\x00"))
+        return texts
+
+    def pinned(self, node: LexborNode) -> bool:
+        """Whether the element holds a 置顶 class or image (itself or inside)."""
+        if self._pin_marked is None:
+            marks = [
+                node
+                for node in self.body.css("[class]")
+                if any(_PIN_TOKEN.match(token) for token in self.class_of(node).lower().split())
+            ]
+            for image in self.body.css("img"):
+                attributes = image.attributes
+                text = (attributes.get("src") or "") + (attributes.get("alt") or "")
+                if "置顶" in text or "zhiding" in text.lower():
+                    marks.append(image)
+            self._pin_marked = _ancestors_of(self.body, marks)
+        return hash(node) in self._pin_marked
+
+
+def _ancestors_of(body: LexborNode, nodes: list[LexborNode]) -> set[int]:
+    """hash() of the nodes and of all their ancestors up to `body`."""
+    found: set[int] = set()
+    stop = hash(body)
+    for node in nodes:
+        current: LexborNode | None = node
+        while current is not None:
+            key = hash(current)
+            if key in found:
+                break
+            found.add(key)
+            if key == stop:
+                break
+            current = current.parent
+    return found
+
+
 def link_groups(body: LexborNode, base: str, at: dt.date) -> list[LinkGroup]:
     """Every group of repeated link-bearing siblings in the page, with their items read."""
     anchors = body.css("a[href], a[onclick]")
-    chains = [_ancestors(anchor) for anchor in anchors]
-    # Links counted by target: a table row whose every cell links to the same record is one item.
-    targets: dict[int, set[tuple[str, ...]]] = defaultdict(set)
-    for anchor, chain in zip(anchors, chains, strict=True):
-        target = _target(anchor)
-        for node in chain:
-            targets[node.mem_id].add(target)
-    link_count = {mem_id: len(found) for mem_id, found in targets.items()}
+    if not anchors:
+        return []
+    links = _Links(body, anchors, at)
+    anchor_ids = links.anchor_ids
+    if max(links.depths[node_id] for node_id in anchor_ids) < MAX_DEPTH:
+        best = _best_holders(links, anchors)
+    else:
+        best = _best_holders_by_chain(links, anchors)
 
-    # Which item-sized elements repeat under each parent, per tag (with their class).
-    siblings: dict[tuple[int, str | None], dict[int, str]] = defaultdict(dict)
-    for chain in chains:
-        for node, parent in zip(chain, chain[1:], strict=False):
-            if link_count[node.mem_id] > MAX_LINKS_PER_ITEM:
-                break
-            siblings[(parent.mem_id, node.tag)][node.mem_id] = node.attributes.get("class") or ""
-    repeats = {key: _repeats(classes) for key, classes in siblings.items()}
-
-    # Each link belongs to the item-sized ancestor with the most repeated siblings (lowest on ties).
+    # Each link belongs to the item-sized ancestor with the most repeated siblings.
     members: dict[tuple, dict[int, _Member]] = {}
+    member_ids: dict[tuple, list[int]] = {}
     chunks: dict[int, tuple | None] = {}
-    for anchor, chain in zip(anchors, chains, strict=True):
-        best, best_size = None, 0
-        for node, parent in zip(chain, chain[1:], strict=False):
-            if link_count[node.mem_id] > MAX_LINKS_PER_ITEM:
-                break
-            size = repeats[(parent.mem_id, node.tag)]
-            if size > best_size:
-                best, best_size = (node, parent), size
-        if best is None:
+    for anchor, node_id in zip(anchors, best, strict=True):
+        if node_id < 0:
             continue
-        node, parent = best
-        group_members = members.setdefault(_group_key(node, parent, chunks), {})
-        group_members.setdefault(node.mem_id, _Member(node, [])).anchors.append(anchor)
+        node, parent = links.nodes[node_id], links.nodes[links.parents[node_id]]
+        key = _group_key(node, parent, chunks, links)
+        group_members = members.setdefault(key, {})
+        if node_id not in group_members:
+            group_members[node_id] = _Member(node, [])
+            member_ids.setdefault(key, []).append(node_id)
+        group_members[node_id].anchors.append(anchor)
 
-    zone_cache: dict[int, str] = {}
     groups = []
-    for group_members in members.values():
-        zones = [node_zone(member.node, zone_cache) for member in group_members.values()]
+    for key, group_members in members.items():
+        zones = [links.zone(node_id) for node_id in member_ids[key]]
         group = LinkGroup(zone=_prevailing_zone(zones))
-        group.items = _read_items(list(group_members.values()), link_count, base, at)
+        group.items = _read_items(list(group_members.values()), links, base)
         if group.items:
             groups.append(group)
     return groups
+
+
+def _best_holders(links: _Links, anchors: list[LexborNode]) -> list[int]:
+    """For each link, the id of its item-sized ancestor with the most repeated siblings (the
+    lowest on ties), or -1. Every link's ancestors reach the top within MAX_DEPTH here, so the
+    counts add up bottom-up and a node's link count only grows towards the top."""
+    nodes, tags, parents, depths = links.nodes, links.tags, links.parents, links.depths
+    # Links counted by target, at most one more than an item holds (that decides everything).
+    targets: list[set[tuple[str, ...]] | None] = [None] * len(nodes)
+    for anchor, node_id in zip(anchors, links.anchor_ids, strict=True):
+        found = targets[node_id]
+        if found is None:
+            targets[node_id] = {_target(anchor)}
+        elif len(found) <= MAX_LINKS_PER_ITEM:
+            found.add(_target(anchor))
+    bottom_up = sorted(range(len(nodes)), key=depths.__getitem__, reverse=True)
+    for node_id in bottom_up:
+        found, parent = targets[node_id], parents[node_id]
+        if parent < 0 or found is None:
+            continue
+        above = targets[parent]
+        if above is None:
+            # A full set is never added to again, so it may be shared.
+            targets[parent] = found if len(found) > MAX_LINKS_PER_ITEM else set(found)
+        elif len(above) <= MAX_LINKS_PER_ITEM:
+            above |= found
+    counts = links.counts
+    for node_id, found in enumerate(targets):
+        counts[node_id] = len(found) if found else 0
+
+    # Which item-sized elements repeat under each parent, per tag (with their class).
+    candidate = [
+        depths[node_id] > 0 and counts[node_id] <= MAX_LINKS_PER_ITEM
+        for node_id in range(len(nodes))
+    ]
+    classes: dict[tuple[int, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for node_id, is_candidate in enumerate(candidate):
+        if is_candidate:
+            classes[(parents[node_id], tags[node_id])][links.class_of(nodes[node_id])] += 1
+    repeats = {key: max(found.values()) for key, found in classes.items()}
+
+    # Top-down: the best holder on the path from a node up (a lower one wins a tie).
+    best = [-1] * len(nodes)
+    sizes = [0] * len(nodes)
+    for node_id in reversed(bottom_up):
+        if not candidate[node_id]:
+            continue
+        size = repeats[(parents[node_id], tags[node_id])]
+        above = best[parents[node_id]]
+        if above >= 0 and sizes[above] > size:
+            best[node_id] = above
+        else:
+            best[node_id] = node_id
+        sizes[node_id] = size
+    return [best[node_id] for node_id in links.anchor_ids]
+
+
+def _best_holders_by_chain(links: _Links, anchors: list[LexborNode]) -> list[int]:
+    """`_best_holders` for hostile nesting: each link looks at its MAX_DEPTH nearest ancestors
+    only, so the counts are made link by link."""
+    parents, tags, nodes = links.parents, links.tags, links.nodes
+    chains = []
+    for node_id in links.anchor_ids:
+        chain = []
+        while node_id >= 0 and len(chain) < MAX_DEPTH:
+            chain.append(node_id)
+            node_id = parents[node_id]
+        chains.append(chain)
+    targets: dict[int, set[tuple[str, ...]]] = defaultdict(set)
+    for anchor, chain in zip(anchors, chains, strict=True):
+        target = _target(anchor)
+        for node_id in chain:
+            targets[node_id].add(target)
+    for node_id, found in targets.items():
+        links.counts[node_id] = len(found)
+    counts = links.counts
+
+    siblings: dict[tuple[int, str], dict[int, str]] = defaultdict(dict)
+    for chain in chains:
+        for node_id, parent in zip(chain, chain[1:], strict=False):
+            if counts[node_id] > MAX_LINKS_PER_ITEM:
+                break
+            siblings[(parent, tags[node_id])][node_id] = links.class_of(nodes[node_id])
+    repeats = {key: _repeats(classes) for key, classes in siblings.items()}
+
+    best_ids = []
+    for chain in chains:
+        best, best_size = -1, 0
+        for node_id, parent in zip(chain, chain[1:], strict=False):
+            if counts[node_id] > MAX_LINKS_PER_ITEM:
+                break
+            size = repeats[(parent, tags[node_id])]
+            if size > best_size:
+                best, best_size = node_id, size
+        best_ids.append(best)
+    return best_ids
 
 
 def _target(anchor: LexborNode) -> tuple[str, ...]:
@@ -240,32 +461,24 @@ def _repeats(classes: dict[int, str]) -> int:
     return max(counts.values())
 
 
-def _ancestors(node: LexborNode) -> list[LexborNode]:
-    chain: list[LexborNode] = []
-    current: LexborNode | None = node
-    while current is not None and current.tag not in ("html", "-document"):
-        if len(chain) == MAX_DEPTH:
-            break  # hostile nesting: an item and its list sit close above the link
-        chain.append(current)
-        current = current.parent
-    return chain
-
-
-def _group_key(node: LexborNode, parent: LexborNode, chunks: dict[int, tuple | None]) -> tuple:
+def _group_key(
+    node: LexborNode, parent: LexborNode, chunks: dict[int, tuple | None], links: _Links
+) -> tuple:
     """Lists split into sibling chunks form one group: `<ul>` every five items, TRS blocks
     `<div><ul>…</ul></div>` side by side, pagination chunks, a table per few rows."""
-    if parent.mem_id not in chunks:
-        chunks[parent.mem_id] = _chunk_key(parent)
-    chunk = chunks[parent.mem_id]
+    parent_key = hash(parent)
+    if parent_key not in chunks:
+        chunks[parent_key] = _chunk_key(parent, links)
+    chunk = chunks[parent_key]
     if chunk is not None:
         return (*chunk, node.tag)
     grandparent = parent.parent
     if parent.tag in ("ul", "ol", "dl", "tbody", "table", "div") and grandparent is not None:
-        return (grandparent.mem_id, parent.tag, parent.attributes.get("class"), node.tag)
-    return (parent.mem_id, node.tag)
+        return (hash(grandparent), parent.tag, links.classes.get(parent_key), node.tag)
+    return (parent_key, node.tag)
 
 
-def _chunk_key(container: LexborNode) -> tuple | None:
+def _chunk_key(container: LexborNode, links: _Links) -> tuple | None:
     """Climbs from a list container through wrappers that hold nothing but it, to the first one
     with a twin sibling (same tag and class, page numbers aside): the chunks of one list share its
     parent. A wrapper with more text (a heading, a 相关链接 title) is a block of its own."""
@@ -274,8 +487,8 @@ def _chunk_key(container: LexborNode) -> tuple | None:
         parent = node.parent
         if parent is None or parent.tag in ("body", "html"):
             return None
-        if _has_twin(node):
-            return (parent.mem_id, node.tag, _shape(node))
+        if _has_twin(node, links):
+            return (hash(parent), node.tag, _shape(links.class_of(node)))
         # Cheap test first (nothing beside it); else the texts compare (empty spacers beside it).
         if not _only_child(node) and _squeezed_text(parent) != _squeezed_text(node):
             return None
@@ -296,56 +509,68 @@ def _only_child(node: LexborNode) -> bool:
     return True
 
 
-def _has_twin(node: LexborNode) -> bool:
-    shape = _shape(node)
+def _has_twin(node: LexborNode, links: _Links) -> bool:
+    shape = _shape(links.class_of(node))
     for backwards in (True, False):
         sibling = node.prev if backwards else node.next
         while sibling is not None and not sibling.is_element_node:
             sibling = sibling.prev if backwards else sibling.next
-        if sibling is not None and sibling.tag == node.tag and _shape(sibling) == shape:
+        if (
+            sibling is not None
+            and sibling.tag == node.tag
+            and _shape(links.class_of(sibling)) == shape
+        ):
             return True
     return False
 
 
-def _shape(node: LexborNode) -> str:
+_DIGITS = re.compile(r"\d+")
+
+
+def _shape(class_name: str) -> str:
     """The class without digits: pagination chunks are often `page1`, `page2` …"""
-    return re.sub(r"\d+", "", node.attributes.get("class") or "")
+    return _DIGITS.sub("", class_name)
 
 
 def _squeezed_text(node: LexborNode) -> int:
     return len("".join(node.text().split()))
 
 
-def _read_items(
-    members: list[_Member], link_count: dict[int, int], base: str, at: dt.date
-) -> list[ListItem]:
-    member_ids = {member.node.mem_id for member in members}
-    leading = _dates_lead(members, member_ids, link_count, at)
+def _read_items(members: list[_Member], links: _Links, base: str) -> list[ListItem]:
+    member_ids = {hash(member.node) for member in members}
+    gaps: dict[tuple[int, bool], list[LexborNode]] = {}
+    for index, member in enumerate(members):
+        for backwards in (True, False):
+            gaps[(index, backwards)] = _gap(member.node, member_ids, links, backwards)
+    leading = _dates_lead(members, gaps, links)
     gap_tags: set[str] = set()
     extents = []
     for index, member in enumerate(members):
         last = index == len(members) - 1
-        allowed = (gap_tags or _INLINE_TAGS) if last and not leading else None
-        gap = _gap(member.node, member_ids, link_count, backwards=leading, allowed=allowed)
+        if last and not leading:
+            allowed = gap_tags or _INLINE_TAGS
+            gap = _gap(member.node, member_ids, links, backwards=False, allowed=allowed)
+        else:
+            gap = gaps[(index, leading)]
         gap_tags.update(node.tag for node in gap if node.tag)
         extents.append(gap + [member.node] if leading else [member.node] + gap)
     items = []
     for member, extent in zip(members, extents, strict=True):
-        item = _read_item(member, extent, base, at)
+        item = _read_item(member, extent, links, base)
         if item is not None:
             items.append(item)
     return items
 
 
 def _dates_lead(
-    members: list[_Member], member_ids: set[int], link_count: dict[int, int], at: dt.date
+    members: list[_Member], gaps: dict[tuple[int, bool], list[LexborNode]], links: _Links
 ) -> bool:
     """Whether a flat list shows each date before its link (`<span>03-05</span><a>…</a>`)."""
     before = after = 0
-    for member in members:
-        if _dated(_gap(member.node, member_ids, link_count, backwards=True), at):
+    for index in range(len(members)):
+        if _dated(gaps[(index, True)], links):
             before += 1
-        if _dated(_gap(member.node, member_ids, link_count, backwards=False), at):
+        if _dated(gaps[(index, False)], links):
             after += 1
     return before > after and 2 * before >= len(members)
 
@@ -353,7 +578,7 @@ def _dates_lead(
 def _gap(
     node: LexborNode,
     member_ids: set[int],
-    link_count: dict[int, int],
+    links: _Links,
     backwards: bool,
     allowed: set[str] | None = None,
 ) -> list[LexborNode]:
@@ -362,7 +587,7 @@ def _gap(
     elements = 0
     sibling = node.prev if backwards else node.next
     while sibling is not None and elements < MAX_GAP_ELEMENTS:
-        if sibling.mem_id in member_ids or link_count.get(sibling.mem_id):
+        if hash(sibling) in member_ids or links.linked(sibling):
             break
         if allowed is not None and sibling.tag not in allowed:
             break
@@ -373,8 +598,8 @@ def _gap(
     return gap[::-1] if backwards else gap
 
 
-def _dated(nodes: list[LexborNode], at: dt.date) -> bool:
-    return any(_text_dates(text, at) for text in _texts(nodes))
+def _dated(nodes: list[LexborNode], links: _Links) -> bool:
+    return any(links.text_dates(text) for text in links.texts(nodes))
 
 
 def _texts(nodes: list[LexborNode]) -> list[str]:
@@ -411,19 +636,20 @@ def _stands_apart(text: str, span: DateSpan) -> bool:
 
 
 def _read_item(
-    member: _Member, extent: list[LexborNode], base: str, at: dt.date
+    member: _Member, extent: list[LexborNode], links: _Links, base: str
 ) -> ListItem | None:
-    anchor = max(member.anchors, key=lambda a: len(_anchor_title(a)))
-    title = _anchor_title(anchor)
+    titles = [_anchor_title(anchor) for anchor in member.anchors]
+    best = max(range(len(titles)), key=lambda index: len(titles[index]))
+    anchor, title = member.anchors[best], titles[best]
     url = absolute_url(anchor.attributes.get("href"), base)
-    texts = _texts(extent)
+    texts = links.texts(extent)
     if sum(len(text.strip()) for text in texts) > MAX_ITEM_TEXT:
         return None
-    dates = [found for text in texts for found in _text_dates(text, at)]
-    chosen = _choose_date(dates, at)
+    dates = [found for text in texts for found in links.text_dates(text)]
+    chosen = _choose_date(dates, links.at)
     if chosen is None and url:
-        chosen = date_from_url(url, at)
-    pinned = _is_pinned(extent, title)
+        chosen = date_from_url(url, links.at)
+    pinned = _is_pinned(extent, title, links)
     title = clean_text(_PIN_TEXT.sub(" ", title))
     if chosen is not None and chosen.text in title:
         title = clean_text(title.replace(chosen.text, " ")).strip("[]()【】（） ")
@@ -463,7 +689,7 @@ def _choose_date(dates: list[tuple[ParsedDate, bool]], at: dt.date) -> ParsedDat
     return min((parsed for parsed, _ in dates), key=lambda parsed: parsed.date)
 
 
-def _is_pinned(extent: list[LexborNode], title: str) -> bool:
+def _is_pinned(extent: list[LexborNode], title: str, links: _Links) -> bool:
     if "置顶" in title:
         return True
     for node in extent:
@@ -471,15 +697,7 @@ def _is_pinned(extent: list[LexborNode], title: str) -> bool:
             if "置顶" in (node.text_content or ""):
                 return True
             continue
-        for sub in [node, *node.css("*")]:
-            classes = (sub.attributes.get("class") or "").lower().split()
-            if any(_PIN_TOKEN.match(token) for token in classes):
-                return True
-            if sub.tag == "img":
-                image = (sub.attributes.get("src") or "") + (sub.attributes.get("alt") or "")
-                if "置顶" in image or "zhiding" in image.lower():
-                    return True
-        if "置顶" in node.text():
+        if links.pinned(node) or "置顶" in node.text():
             return True
     return False
 
@@ -510,8 +728,9 @@ def node_zone(node: LexborNode, cache: dict[int, str] | None = None) -> str:
     zone = MAIN
     current: LexborNode | None = node
     while current is not None and current.tag not in ("html", "-document"):
-        if current.mem_id in cache:
-            zone = cache[current.mem_id]
+        key = hash(current)  # the node's memory address, as mem_id but cheaper to read
+        if key in cache:
+            zone = cache[key]
             break
         path.append(current)
         current = current.parent
@@ -519,16 +738,20 @@ def node_zone(node: LexborNode, cache: dict[int, str] | None = None) -> str:
         if zone != CHROME:
             own = _own_zone(ancestor)
             zone = own if own != MAIN else zone
-        cache[ancestor.mem_id] = zone
+        cache[hash(ancestor)] = zone
     return zone
 
 
 def _own_zone(node: LexborNode) -> str:
-    if node.tag in _CHROME_TAGS:
+    return _own_zone_of(node.tag or "", node.id, node.attributes.get("class"))
+
+
+def _own_zone_of(tag: str, element_id: str | None, class_name: str | None) -> str:
+    if tag in _CHROME_TAGS:
         return CHROME
-    if node.tag == "aside":
+    if tag == "aside":
         return ASIDE
-    tokens = _tokens(node)
+    tokens = f"{element_id or ''} {class_name or ''}".lower().split()
     if any(_CHROME_TOKEN.search(token) for token in tokens):
         return CHROME
     if any(_ASIDE_TOKEN.search(token) for token in tokens):
