@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from typing import NamedTuple
 
 MIN_YEAR = 1990
@@ -65,6 +66,11 @@ _DATE_RE = re.compile(
     )
 )
 
+# Every character a match of _DATE_RE can begin with (a 时间/日期 label, the t of a TRS URL name, a
+# hanzi or Arabic digit, a bracket). Trying the long alternation at every position of a text costs
+# ~0.3 µs a character; a character class is scanned in C, so the alternation runs only here.
+_DATE_START = re.compile(rf"[\d{_HANZI_DIGIT}发成印更公时日t\[(【〔]")
+
 # Article URLs of the common CMSs carry the publication date in their path.
 _URL_DATE_RES = (
     re.compile(rf"/t(?P<y>{_YEAR})(?P<m>\d{{2}})(?P<d>\d{{2}})_\d+\.\w+"),  # TRS WCM
@@ -77,13 +83,26 @@ def find_date_spans(text: str, at: dt.date | None = None) -> list[DateSpan]:
     """All dates in `text`, in order, with their positions."""
     at = at or dt.date.today()
     found = []
-    for match in _DATE_RE.finditer(text.translate(_NORMALIZE)):
+    for match in _date_matches(text.translate(_NORMALIZE)):
         parsed = _to_date(match, at)
         if parsed is not None:
             date, inferred = parsed
             evidence = text[match.start() : match.end()].strip()
             found.append(DateSpan(ParsedDate(date, evidence, inferred), match.start(), match.end()))
     return found
+
+
+def _date_matches(text: str) -> Iterator[re.Match[str]]:
+    """`_DATE_RE.finditer(text)`: leftmost matches, each search resuming where the last match ended
+    (lookbehinds and ^ still see the whole text)."""
+    resume = 0
+    for start in _DATE_START.finditer(text):
+        if start.start() < resume:
+            continue
+        match = _DATE_RE.match(text, start.start())
+        if match:
+            yield match
+            resume = match.end()
 
 
 def find_dates(text: str, at: dt.date | None = None) -> list[ParsedDate]:
