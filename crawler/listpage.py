@@ -101,8 +101,9 @@ def extract_list(tree: LexborHTMLParser, url: str, at: dt.date) -> ListResult:
     body = tree.body
     if body is None:
         return ListResult()
-    groups = link_groups(body, page_base(tree, url), at)
-    main = _best([group for group in groups if group.zone == MAIN and group.dated])
+    base = page_base(tree, url)
+    groups = link_groups(body, base, at, zones=(MAIN,))
+    main = _best([group for group in groups if group.dated])
     if main is not None:
         return _with_items(tree, main, url)
     # No dated list in the content area: a script-built list or a blank column must not be
@@ -113,9 +114,7 @@ def extract_list(tree: LexborHTMLParser, url: str, at: dt.date) -> ListResult:
     marker = blank_marker(body)
     if marker:
         return ListResult(blank=True, blank_reason=marker)
-    fallback = _best([group for group in groups if group.zone == MAIN]) or _best(
-        [group for group in groups if group.zone == ASIDE]
-    )
+    fallback = _best(groups) or _best(link_groups(body, base, at, zones=(ASIDE,)))
     if fallback is not None:
         return _with_items(tree, fallback, url)
     if _has_empty_list_region(body) and not has_running_text(body):
@@ -132,12 +131,10 @@ def home_entries(tree: LexborHTMLParser, url: str, at: dt.date) -> list[ListItem
     """The dated entries of every news block of a home page (not navigation, header or footer)."""
     if tree.body is None:
         return []
-    groups = link_groups(tree.body, page_base(tree, url), at)
+    groups = link_groups(tree.body, page_base(tree, url), at, zones=(MAIN, ASIDE))
     entries: list[ListItem] = []
     seen: set[tuple[str | None, str]] = set()
     for group in groups:
-        if group.zone == CHROME:
-            continue
         for item in group.items:
             if item.date and (item.url, item.title) not in seen:
                 seen.add((item.url, item.title))
@@ -309,8 +306,11 @@ def _ancestors_of(body: LexborNode, nodes: list[LexborNode]) -> set[int]:
     return found
 
 
-def link_groups(body: LexborNode, base: str, at: dt.date) -> list[LinkGroup]:
-    """Every group of repeated link-bearing siblings in the page, with their items read."""
+def link_groups(
+    body: LexborNode, base: str, at: dt.date, zones: tuple[str, ...] = (MAIN, ASIDE, CHROME)
+) -> list[LinkGroup]:
+    """Every group of repeated link-bearing siblings in these zones of the page, with their items
+    read (reading items is most of the work: the caller names the zones it looks at)."""
     anchors = body.css("a[href], a[onclick]")
     if not anchors:
         return []
@@ -325,11 +325,15 @@ def link_groups(body: LexborNode, base: str, at: dt.date) -> list[LinkGroup]:
     members: dict[tuple, dict[int, _Member]] = {}
     member_ids: dict[tuple, list[int]] = {}
     chunks: dict[int, tuple | None] = {}
+    keys: dict[int, tuple] = {}
     for anchor, node_id in zip(anchors, best, strict=True):
         if node_id < 0:
             continue
-        node, parent = links.nodes[node_id], links.nodes[links.parents[node_id]]
-        key = _group_key(node, parent, chunks, links)
+        node = links.nodes[node_id]
+        key = keys.get(node_id)
+        if key is None:
+            parent = links.nodes[links.parents[node_id]]
+            key = keys[node_id] = _group_key(node, parent, chunks, links)
         group_members = members.setdefault(key, {})
         if node_id not in group_members:
             group_members[node_id] = _Member(node, [])
@@ -338,8 +342,10 @@ def link_groups(body: LexborNode, base: str, at: dt.date) -> list[LinkGroup]:
 
     groups = []
     for key, group_members in members.items():
-        zones = [links.zone(node_id) for node_id in member_ids[key]]
-        group = LinkGroup(zone=_prevailing_zone(zones))
+        zone = _prevailing_zone([links.zone(node_id) for node_id in member_ids[key]])
+        if zone not in zones:
+            continue
+        group = LinkGroup(zone=zone)
         group.items = _read_items(list(group_members.values()), links, base)
         if group.items:
             groups.append(group)
