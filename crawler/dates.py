@@ -33,6 +33,8 @@ class DateSpan(NamedTuple):
 _NORMALIZE = str.maketrans(
     "０１２３４５６７８９－／．—–\u3000\xa0［］（）", "0123456789-/.--  []()"
 )
+# str.translate looks every character up in a dict (~0.2 µs each): skipped when nothing maps.
+_TO_NORMALIZE = re.compile("[０-９－／．—–\u3000\xa0［］（）]")
 
 _TIME = r"(?:[\sT]+\d{1,2}:\d{2}(?::\d{2})?)?"
 _YEAR = r"(?:19|20)\d{2}"
@@ -83,7 +85,8 @@ def find_date_spans(text: str, at: dt.date | None = None) -> list[DateSpan]:
     """All dates in `text`, in order, with their positions."""
     at = at or dt.date.today()
     found = []
-    for match in _date_matches(text.translate(_NORMALIZE)):
+    normalized = text.translate(_NORMALIZE) if _TO_NORMALIZE.search(text) else text
+    for match in _date_matches(normalized):
         parsed = _to_date(match, at)
         if parsed is not None:
             date, inferred = parsed
