@@ -131,20 +131,31 @@ def date_from_url(url: str, at: dt.date | None = None) -> ParsedDate | None:
     return None
 
 
+# Which alternative of _DATE_RE matched, told by its last group (cheaper than groupdict()).
+_FULL_GROUPS = {
+    "ld": ("ly", "lm", "ld"),
+    "td": ("ty", "tm", "td"),
+    "cd": ("cy", "cm", "cd"),
+    "fd": ("fy", "fm", "fd"),
+}
+_MONTH_DAY_GROUPS = {"md": ("mm", "md"), "bd": ("bm", "bd"), "xd": ("xm", "xd")}
+
+
 def _to_date(match: re.Match[str], at: dt.date) -> tuple[dt.date, bool] | None:
-    groups = match.groupdict()
-    for y, m, d in (("ly", "lm", "ld"), ("ty", "tm", "td"), ("cy", "cm", "cd"), ("fy", "fm", "fd")):
-        if groups[y]:
-            date = _full_date(int(groups[y]), int(groups[m]), int(groups[d]), at)
-            return (date, False) if date else None
-    if groups["hy"]:
-        year = int("".join(str(_HANZI_DIGITS.find(c) + 1) for c in groups["hy"]))
-        date = _full_date(year, _hanzi_number(groups["hm"]), _hanzi_number(groups["hd"]), at)
+    last = match.lastgroup or ""
+    if last in _FULL_GROUPS:
+        year, month, day = match.group(*_FULL_GROUPS[last])
+        date = _full_date(int(year), int(month), int(day), at)
         return (date, False) if date else None
-    for m, d in (("mm", "md"), ("bm", "bd"), ("xm", "xd")):
-        if groups[m]:
-            date = _month_day(int(groups[m]), int(groups[d]), at)
-            return (date, True) if date else None
+    if last == "hd":
+        year_text, month_text, day_text = match.group("hy", "hm", "hd")
+        year = int("".join(str(_HANZI_DIGITS.find(c) + 1) for c in year_text))
+        date = _full_date(year, _hanzi_number(month_text), _hanzi_number(day_text), at)
+        return (date, False) if date else None
+    if last in _MONTH_DAY_GROUPS:
+        month, day = match.group(*_MONTH_DAY_GROUPS[last])
+        date = _month_day(int(month), int(day), at)
+        return (date, True) if date else None
     return None
 
 

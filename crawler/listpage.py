@@ -398,9 +398,9 @@ def _best_holders(links: _Links, anchors: list[LexborNode]) -> list[int]:
         if not candidate[node_id]:
             continue
         size = repeats[(parents[node_id], tags[node_id])]
-        above = best[parents[node_id]]
-        if above >= 0 and sizes[above] > size:
-            best[node_id] = above
+        holder = best[parents[node_id]]
+        if holder >= 0 and sizes[holder] > size:
+            best[node_id] = holder
         else:
             best[node_id] = node_id
         sizes[node_id] = size
@@ -413,7 +413,7 @@ def _best_holders_by_chain(links: _Links, anchors: list[LexborNode]) -> list[int
     parents, tags, nodes = links.parents, links.tags, links.nodes
     chains = []
     for node_id in links.anchor_ids:
-        chain = []
+        chain: list[int] = []
         while node_id >= 0 and len(chain) < MAX_DEPTH:
             chain.append(node_id)
             node_id = parents[node_id]
