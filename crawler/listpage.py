@@ -661,7 +661,7 @@ def _read_item(
     if chosen is None and url:
         chosen = date_from_url(url, links.at)
     pinned = _is_pinned(extent, title, links)
-    title = clean_text(_PIN_TEXT.sub(" ", title))
+    title = clean_text(_PIN_TEXT.sub(" ", title) if "置顶" in title else title)
     if chosen is not None and chosen.text in title:
         title = clean_text(title.replace(chosen.text, " ")).strip("[]()【】（） ")
     if not _is_item(title, url, chosen is not None):
