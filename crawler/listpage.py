@@ -48,7 +48,7 @@ _LIST_TOKEN = re.compile(r"list|liebiao|news|^(?:lb|items?|article|content|data|
 BLANK_MARKERS = tuple(
     "暂无信息 暂无数据 暂无内容 暂无相关信息 暂无记录 暂无文章 栏目建设中 正在建设中 信息正在完善中".split()
 )
-_PIN_TOKEN = re.compile(r"^(?:top|zhiding|zd|istop|is-top|settop|sticky)$")
+_PIN_CLASSES = frozenset("top zhiding zd istop is-top settop sticky".split())
 _PIN_TEXT = re.compile(r"[\[【(（]?置顶[\]】)）]?")
 _NOT_ITEM_TITLES = set("设为首页 加入收藏 无障碍 无障碍浏览 繁体 简体 繁體 长者模式".split())
 _PAGER_WORDS = set("首页 上一页 下一页 尾页 末页 上页 下页 前页 后页 跳转 go".split())
@@ -183,7 +183,10 @@ class _Links:
         self.depths: list[int] = []
         self.index: dict[int, int] = {}  # hash(node) (its memory address) -> node id
         # One bulk query instead of an attribute read per element: most elements have no class.
-        self.classes = {hash(node): node.attrs["class"] or "" for node in body.css("[class]")}
+        self._classed = body.css("[class]")
+        self.classes = {hash(node): node.attrs["class"] or "" for node in self._classed}
+        self.titles = {hash(node): node.attrs["title"] or "" for node in body.css("a[title]")}
+        self.hrefs = {hash(node): node.attrs["href"] or "" for node in body.css("a[href]")}
         self.anchor_ids = [self._climb(anchor) for anchor in anchors]
         self.counts = [0] * len(self.nodes)
         self._zones: dict[int, str] = {}
@@ -277,8 +280,8 @@ class _Links:
         if self._pin_marked is None:
             marks = [
                 node
-                for node in self.body.css("[class]")
-                if any(_PIN_TOKEN.match(token) for token in self.class_of(node).lower().split())
+                for node in self._classed
+                if not _PIN_CLASSES.isdisjoint(self.class_of(node).lower().split())
             ]
             for image in self.body.css("img"):
                 attributes = image.attributes
@@ -362,9 +365,9 @@ def _best_holders(links: _Links, anchors: list[LexborNode]) -> list[int]:
     for anchor, node_id in zip(anchors, links.anchor_ids, strict=True):
         found = targets[node_id]
         if found is None:
-            targets[node_id] = {_target(anchor)}
+            targets[node_id] = {_target(anchor, links)}
         elif len(found) <= MAX_LINKS_PER_ITEM:
-            found.add(_target(anchor))
+            found.add(_target(anchor, links))
     bottom_up = sorted(range(len(nodes)), key=depths.__getitem__, reverse=True)
     for node_id in bottom_up:
         found, parent = targets[node_id], parents[node_id]
@@ -385,11 +388,14 @@ def _best_holders(links: _Links, anchors: list[LexborNode]) -> list[int]:
         depths[node_id] > 0 and counts[node_id] <= MAX_LINKS_PER_ITEM
         for node_id in range(len(nodes))
     ]
-    classes: dict[tuple[int, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    shared: dict[tuple[int, str, str], int] = defaultdict(int)
     for node_id, is_candidate in enumerate(candidate):
         if is_candidate:
-            classes[(parents[node_id], tags[node_id])][links.class_of(nodes[node_id])] += 1
-    repeats = {key: max(found.values()) for key, found in classes.items()}
+            shared[(parents[node_id], tags[node_id], links.class_of(nodes[node_id]))] += 1
+    repeats: dict[tuple[int, str], int] = {}
+    for (parent, tag, _), count in shared.items():
+        if count > repeats.get((parent, tag), 0):
+            repeats[(parent, tag)] = count
 
     # Top-down: the best holder on the path from a node up (a lower one wins a tie).
     best = [-1] * len(nodes)
@@ -420,7 +426,7 @@ def _best_holders_by_chain(links: _Links, anchors: list[LexborNode]) -> list[int
         chains.append(chain)
     targets: dict[int, set[tuple[str, ...]]] = defaultdict(set)
     for anchor, chain in zip(anchors, chains, strict=True):
-        target = _target(anchor)
+        target = _target(anchor, links)
         for node_id in chain:
             targets[node_id].add(target)
     for node_id, found in targets.items():
@@ -448,12 +454,12 @@ def _best_holders_by_chain(links: _Links, anchors: list[LexborNode]) -> list[int
     return best_ids
 
 
-def _target(anchor: LexborNode) -> tuple[str, ...]:
-    attributes = anchor.attributes
-    href = (attributes.get("href") or "").strip()
+def _target(anchor: LexborNode, links: _Links) -> tuple[str, ...]:
+    href = links.hrefs.get(hash(anchor), "").strip()
     if href and not href.lower().startswith(("javascript", "#")):
         return (href,)
     # A script link: its handler and the record id it passes tell the target.
+    attributes = anchor.attributes
     return (href, attributes.get("onclick") or "", attributes.get("id") or "")
 
 
@@ -501,7 +507,7 @@ def _chunk_key(container: LexborNode, links: _Links) -> tuple | None:
         if _has_twin(node, links):
             return (hash(parent), node.tag, _shape(links.class_of(node)))
         # Cheap test first (nothing beside it); else the texts compare (empty spacers beside it).
-        if not _only_child(node) and _squeezed_text(parent) != _squeezed_text(node):
+        if not _only_child(node) and _text_beside(node):
             return None
         node = parent
     return None
@@ -543,8 +549,17 @@ def _shape(class_name: str) -> str:
     return _DIGITS.sub("", class_name)
 
 
-def _squeezed_text(node: LexborNode) -> int:
-    return len("".join(node.text().split()))
+def _text_beside(node: LexborNode) -> bool:
+    """Whether the node's siblings show any text (the parent's text is theirs and the node's:
+    comparing the parent's with the node's would read the whole list again)."""
+    for backwards in (True, False):
+        sibling = node.prev if backwards else node.next
+        while sibling is not None:
+            if sibling.is_element_node or sibling.tag == "-text":
+                if sibling.text().strip():
+                    return True
+            sibling = sibling.prev if backwards else sibling.next
+    return False
 
 
 def _read_items(members: list[_Member], links: _Links, base: str) -> list[ListItem]:
@@ -649,10 +664,10 @@ def _stands_apart(text: str, span: DateSpan) -> bool:
 def _read_item(
     member: _Member, extent: list[LexborNode], links: _Links, base: str
 ) -> ListItem | None:
-    titles = [_anchor_title(anchor) for anchor in member.anchors]
+    titles = [_anchor_title(anchor, links) for anchor in member.anchors]
     best = max(range(len(titles)), key=lambda index: len(titles[index]))
     anchor, title = member.anchors[best], titles[best]
-    url = absolute_url(anchor.attributes.get("href"), base)
+    url = absolute_url(links.hrefs.get(hash(anchor)), base)
     texts = links.texts(extent)
     if sum(len(text.strip()) for text in texts) > MAX_ITEM_TEXT:
         return None
@@ -676,9 +691,9 @@ def _read_item(
     )
 
 
-def _anchor_title(anchor: LexborNode) -> str:
+def _anchor_title(anchor: LexborNode, links: _Links) -> str:
     text = clean_text(anchor.text(separator=" "))
-    attr = clean_text(anchor.attributes.get("title") or "")
+    attr = clean_text(links.titles.get(hash(anchor)))
     if len(attr) > len(text) and "://" not in attr:
         return attr  # the text is often cut short ("…"), the title attribute is whole
     if not text:
