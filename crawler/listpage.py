@@ -48,6 +48,8 @@ _LIST_TOKEN = re.compile(r"list|liebiao|news|^(?:lb|items?|article|content|data|
 BLANK_MARKERS = tuple(
     "暂无信息 暂无数据 暂无内容 暂无相关信息 暂无记录 暂无文章 栏目建设中 正在建设中 信息正在完善中".split()
 )
+# One scan of the page text for any of them (each alternative starts with a literal).
+_ANY_BLANK_MARKER = re.compile("|".join(map(re.escape, BLANK_MARKERS)))
 _PIN_CLASSES = frozenset("top zhiding zd istop is-top settop sticky".split())
 _PIN_TEXT = re.compile(r"[\[【(（]?置顶[\]】)）]?")
 _NOT_ITEM_TITLES = set("设为首页 加入收藏 无障碍 无障碍浏览 繁体 简体 繁體 长者模式".split())
@@ -795,8 +797,7 @@ def _tokens(node: LexborNode) -> list[str]:
 
 def blank_marker(body: LexborNode) -> str | None:
     """The 暂无信息-style text shown outside the page chrome and scripts, if any."""
-    text = body.text()
-    if not any(marker in text for marker in BLANK_MARKERS):
+    if not _ANY_BLANK_MARKER.search(body.text()):
         return None
     for node in body.traverse(include_text=True):
         if node.tag != "-text" or node.parent is None or node.parent.tag in _SCRIPT_TAGS:
