@@ -107,7 +107,7 @@ def extract_list(tree: LexborHTMLParser, url: str, at: dt.date) -> ListResult:
     groups = link_groups(body, base, at, zones=(MAIN,))
     main = _best([group for group in groups if group.dated])
     if main is not None:
-        return _with_items(tree, main, url)
+        return _with_items(tree, main, base, url)
     # No dated list in the content area: a script-built list or a blank column must not be
     # mistaken for the undated links (sub-column menus, related links) that remain.
     browser_reason = script_built_reason(tree)
@@ -118,7 +118,7 @@ def extract_list(tree: LexborHTMLParser, url: str, at: dt.date) -> ListResult:
         return ListResult(blank=True, blank_reason=marker)
     fallback = _best(groups) or _best(link_groups(body, base, at, zones=(ASIDE,)))
     if fallback is not None:
-        return _with_items(tree, fallback, url)
+        return _with_items(tree, fallback, base, url)
     if _has_empty_list_region(body) and not has_running_text(body):
         return ListResult(blank=True, blank_reason="empty list")
     return ListResult()
@@ -873,9 +873,10 @@ def _has_empty_list_region(body: LexborNode) -> bool:
 # --- pagination --------------------------------------------------------------------------------
 
 
-def next_pages(tree: LexborHTMLParser, url: str) -> list[str]:
-    """The further pages of the list, in order, at most MAX_NEXT_PAGES."""
-    base = page_base(tree, url)
+def next_pages(tree: LexborHTMLParser, url: str, base: str | None = None) -> list[str]:
+    """The further pages of the list, in order, at most MAX_NEXT_PAGES (`base`: the page's
+    `page_base`, when the caller has it)."""
+    base = page_base(tree, url) if base is None else base
     return (_trs_pages(tree, base) or _pager_links(tree, base, url))[:MAX_NEXT_PAGES]
 
 
@@ -988,11 +989,11 @@ def absolute_url(href: str | None, base: str) -> str | None:
     return target if scheme in ("http", "https") else None
 
 
-def _with_items(tree: LexborHTMLParser, group: LinkGroup, url: str) -> ListResult:
+def _with_items(tree: LexborHTMLParser, group: LinkGroup, base: str, url: str) -> ListResult:
     top = newest(group.items)
     return ListResult(
         items=group.items,
         latest=top.date if top else None,
         latest_item=top,
-        next_pages=next_pages(tree, url),
+        next_pages=next_pages(tree, url, base),
     )
