@@ -183,7 +183,8 @@ class _Links:
         self.tags: list[str] = []
         self.parents: list[int] = []
         self.depths: list[int] = []
-        self.index: dict[int, int] = {}  # hash(node) (its memory address) -> node id
+        self.keys: list[int] = []  # hash(node): its memory address, as mem_id but cheaper
+        self.index: dict[int, int] = {}  # hash(node) -> node id
         # One bulk query instead of an attribute read per element: most elements have no class.
         self._classed = body.css("[class]")
         self.classes = {hash(node): node.attrs["class"] or "" for node in self._classed}
@@ -195,6 +196,7 @@ class _Links:
         self._dates: dict[str, list[tuple[ParsedDate, bool]]] = {}
         self._scripted: set[int] | None = None
         self._pin_marked: set[int] | None = None
+        self._onclicks: dict[int, str] | None = None
 
     def _climb(self, anchor: LexborNode) -> int:
         """Records the anchor and its ancestors not yet seen; returns the anchor's id."""
@@ -213,6 +215,7 @@ class _Links:
             index[key] = len(nodes)
             new.append(len(nodes))
             nodes.append(current)
+            self.keys.append(key)
             self.tags.append(tag or "")
             self.parents.append(-1)
             self.depths.append(0)
@@ -227,6 +230,12 @@ class _Links:
 
     def class_of(self, node: LexborNode) -> str:
         return self.classes.get(hash(node), "")
+
+    def onclick(self, anchor: LexborNode) -> str:
+        if self._onclicks is None:
+            found = self.body.css("a[onclick]")
+            self._onclicks = {hash(node): node.attrs["onclick"] or "" for node in found}
+        return self._onclicks.get(hash(anchor), "")
 
     def linked(self, node: LexborNode) -> int:
         """How many link targets (up to one more than an item may hold) lie in the node."""
@@ -381,7 +390,7 @@ def _best_holders(links: _Links, anchors: list[LexborNode]) -> list[int]:
             targets[parent] = found if len(found) > MAX_LINKS_PER_ITEM else set(found)
         elif len(above) <= MAX_LINKS_PER_ITEM:
             above |= found
-    counts = links.counts
+    counts, classes, keys = links.counts, links.classes, links.keys
     for node_id, found in enumerate(targets):
         counts[node_id] = len(found) if found else 0
 
@@ -393,7 +402,7 @@ def _best_holders(links: _Links, anchors: list[LexborNode]) -> list[int]:
     shared: dict[tuple[int, str, str], int] = defaultdict(int)
     for node_id, is_candidate in enumerate(candidate):
         if is_candidate:
-            shared[(parents[node_id], tags[node_id], links.class_of(nodes[node_id]))] += 1
+            shared[(parents[node_id], tags[node_id], classes.get(keys[node_id], ""))] += 1
     repeats: dict[tuple[int, str], int] = {}
     for (parent, tag, _), count in shared.items():
         if count > repeats.get((parent, tag), 0):
@@ -461,8 +470,7 @@ def _target(anchor: LexborNode, links: _Links) -> tuple[str, ...]:
     if href and not href.lower().startswith(("javascript", "#")):
         return (href,)
     # A script link: its handler and the record id it passes tell the target.
-    attributes = anchor.attributes
-    return (href, attributes.get("onclick") or "", attributes.get("id") or "")
+    return (href, links.onclick(anchor), anchor.id or "")
 
 
 def _prevailing_zone(zones: list[str]) -> str:
