@@ -5,6 +5,11 @@ The main list is found from the links up: every link climbs to the ancestor that
 its siblings (the `<li>` of a `<ul>`, the `<tr>` of a table, the `<a>` of a flat list); the repeated
 siblings of one parent are a link group, and the group with the most dated items outside the page
 chrome (navigation, header, footer, sidebars) is the main list.
+
+Cost is linear in the page: each link ancestor is read from the DOM once, link counts add up from
+the bottom, each link's holder is chosen from the top down, and each distinct text is scanned for
+dates once (a node access through selectolax builds a Python object: walking up from every link,
+and reading subtree texts again per link and per ancestor, was 90 % of `extract_page`).
 """
 
 from __future__ import annotations
