@@ -787,6 +787,7 @@ def _own_zone(node: LexborNode) -> str:
     return _own_zone_of(node.tag or "", node.id, node.attributes.get("class"))
 
 
+@functools.lru_cache(maxsize=4096)  # a site's template repeats its ids and classes page after page
 def _own_zone_of(tag: str, element_id: str | None, class_name: str | None) -> str:
     if tag in _CHROME_TAGS:
         return CHROME
