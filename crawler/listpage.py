@@ -192,7 +192,10 @@ class _Links:
         self.index: dict[int, int] = {}  # hash(node) -> node id
         # One bulk query instead of an attribute read per element: most elements have no class.
         self._classed = body.css("[class]")
-        self.classes = {hash(node): node.attrs["class"] or "" for node in self._classed}
+        # As attributes.get("class") gives it: None when valueless (a group key tells them apart).
+        self.classes: dict[int, str | None] = {
+            hash(node): node.attrs["class"] for node in self._classed
+        }
         self.titles = {hash(node): node.attrs["title"] or "" for node in body.css("a[title]")}
         self.hrefs = {hash(node): node.attrs["href"] or "" for node in body.css("a[href]")}
         self.anchor_ids = [self._climb(anchor) for anchor in anchors]
@@ -234,7 +237,7 @@ class _Links:
         return new[0] if new else index[hash(anchor)]
 
     def class_of(self, node: LexborNode) -> str:
-        return self.classes.get(hash(node), "")
+        return self.classes.get(hash(node)) or ""
 
     def onclick(self, anchor: LexborNode) -> str:
         if self._onclicks is None:
@@ -407,7 +410,7 @@ def _best_holders(links: _Links, anchors: list[LexborNode]) -> list[int]:
     shared: dict[tuple[int, str, str], int] = defaultdict(int)
     for node_id, is_candidate in enumerate(candidate):
         if is_candidate:
-            shared[(parents[node_id], tags[node_id], classes.get(keys[node_id], ""))] += 1
+            shared[(parents[node_id], tags[node_id], classes.get(keys[node_id]) or "")] += 1
     repeats: dict[tuple[int, str], int] = {}
     for (parent, tag, _), count in shared.items():
         if count > repeats.get((parent, tag), 0):
