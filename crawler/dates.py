@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from typing import NamedTuple
 
 MIN_YEAR = 1990
@@ -32,6 +33,8 @@ class DateSpan(NamedTuple):
 _NORMALIZE = str.maketrans(
     "０１２３４５６７８９－／．—–\u3000\xa0［］（）", "0123456789-/.--  []()"
 )
+# str.translate looks every character up in a dict (~0.2 µs each): skipped when nothing maps.
+_TO_NORMALIZE = re.compile("[０-９－／．—–\u3000\xa0［］（）]")
 
 _TIME = r"(?:[\sT]+\d{1,2}:\d{2}(?::\d{2})?)?"
 _YEAR = r"(?:19|20)\d{2}"
@@ -65,6 +68,13 @@ _DATE_RE = re.compile(
     )
 )
 
+# Every character a match of _DATE_RE can begin with (a 时间/日期 label, the t of a TRS URL name, a
+# hanzi or Arabic digit, a bracket). Trying the long alternation at every position of a text costs
+# ~0.3 µs a character; a character class is scanned in C, so the alternation runs only here.
+# A digit right after another begins no date (each alternative starting with a digit wants none
+# before it), except a 0, which may begin a hanzi year (〇 is also typed 0): those are skipped.
+_DATE_START = re.compile(rf"[\d{_HANZI_DIGIT}发成印更公时日t\[(【〔](?<!\d[^\D0])")
+
 # Article URLs of the common CMSs carry the publication date in their path.
 _URL_DATE_RES = (
     re.compile(rf"/t(?P<y>{_YEAR})(?P<m>\d{{2}})(?P<d>\d{{2}})_\d+\.\w+"),  # TRS WCM
@@ -77,13 +87,27 @@ def find_date_spans(text: str, at: dt.date | None = None) -> list[DateSpan]:
     """All dates in `text`, in order, with their positions."""
     at = at or dt.date.today()
     found = []
-    for match in _DATE_RE.finditer(text.translate(_NORMALIZE)):
+    normalized = text.translate(_NORMALIZE) if _TO_NORMALIZE.search(text) else text
+    for match in _date_matches(normalized):
         parsed = _to_date(match, at)
         if parsed is not None:
             date, inferred = parsed
             evidence = text[match.start() : match.end()].strip()
             found.append(DateSpan(ParsedDate(date, evidence, inferred), match.start(), match.end()))
     return found
+
+
+def _date_matches(text: str) -> Iterator[re.Match[str]]:
+    """`_DATE_RE.finditer(text)`: leftmost matches, each search resuming where the last match ended
+    (lookbehinds and ^ still see the whole text)."""
+    resume = 0
+    for start in _DATE_START.finditer(text):
+        if start.start() < resume:
+            continue
+        match = _DATE_RE.match(text, start.start())
+        if match:
+            yield match
+            resume = match.end()
 
 
 def find_dates(text: str, at: dt.date | None = None) -> list[ParsedDate]:
@@ -109,20 +133,31 @@ def date_from_url(url: str, at: dt.date | None = None) -> ParsedDate | None:
     return None
 
 
+# Which alternative of _DATE_RE matched, told by its last group (cheaper than groupdict()).
+_FULL_GROUPS = {
+    "ld": ("ly", "lm", "ld"),
+    "td": ("ty", "tm", "td"),
+    "cd": ("cy", "cm", "cd"),
+    "fd": ("fy", "fm", "fd"),
+}
+_MONTH_DAY_GROUPS = {"md": ("mm", "md"), "bd": ("bm", "bd"), "xd": ("xm", "xd")}
+
+
 def _to_date(match: re.Match[str], at: dt.date) -> tuple[dt.date, bool] | None:
-    groups = match.groupdict()
-    for y, m, d in (("ly", "lm", "ld"), ("ty", "tm", "td"), ("cy", "cm", "cd"), ("fy", "fm", "fd")):
-        if groups[y]:
-            date = _full_date(int(groups[y]), int(groups[m]), int(groups[d]), at)
-            return (date, False) if date else None
-    if groups["hy"]:
-        year = int("".join(str(_HANZI_DIGITS.find(c) + 1) for c in groups["hy"]))
-        date = _full_date(year, _hanzi_number(groups["hm"]), _hanzi_number(groups["hd"]), at)
+    last = match.lastgroup or ""
+    if last in _FULL_GROUPS:
+        year, month, day = match.group(*_FULL_GROUPS[last])
+        date = _full_date(int(year), int(month), int(day), at)
         return (date, False) if date else None
-    for m, d in (("mm", "md"), ("bm", "bd"), ("xm", "xd")):
-        if groups[m]:
-            date = _month_day(int(groups[m]), int(groups[d]), at)
-            return (date, True) if date else None
+    if last == "hd":
+        year_text, month_text, day_text = match.group("hy", "hm", "hd")
+        year = int("".join(str(_HANZI_DIGITS.find(c) + 1) for c in year_text))
+        date = _full_date(year, _hanzi_number(month_text), _hanzi_number(day_text), at)
+        return (date, False) if date else None
+    if last in _MONTH_DAY_GROUPS:
+        month, day = match.group(*_MONTH_DAY_GROUPS[last])
+        date = _month_day(int(month), int(day), at)
+        return (date, True) if date else None
     return None
 
 

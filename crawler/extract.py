@@ -206,7 +206,8 @@ def _links(tree: LexborHTMLParser, base: str) -> list[str]:
     """Absolute http(s) URLs of every link and image, once each, in page order."""
     found = []
     for node in tree.css("a[href], img[src]"):
-        target = absolute_url(node.attributes.get("href" if node.tag == "a" else "src"), base)
+        # The selector guarantees the attribute; attrs reads one, attributes builds them all.
+        target = absolute_url(node.attrs["href" if node.tag == "a" else "src"], base)
         if target:
             found.append(target)
     return list(dict.fromkeys(found))

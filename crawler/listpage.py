@@ -5,6 +5,11 @@ The main list is found from the links up: every link climbs to the ancestor that
 its siblings (the `<li>` of a `<ul>`, the `<tr>` of a table, the `<a>` of a flat list); the repeated
 siblings of one parent are a link group, and the group with the most dated items outside the page
 chrome (navigation, header, footer, sidebars) is the main list.
+
+Cost is linear in the page: each link ancestor is read from the DOM once, link counts add up from
+the bottom, each link's holder is chosen from the top down, and each distinct text is scanned for
+dates once (a node access through selectolax builds a Python object: walking up from every link,
+and reading subtree texts again per link and per ancestor, was 90 % of `extract_page`).
 """
 
 from __future__ import annotations
@@ -48,7 +53,9 @@ _LIST_TOKEN = re.compile(r"list|liebiao|news|^(?:lb|items?|article|content|data|
 BLANK_MARKERS = tuple(
     "暂无信息 暂无数据 暂无内容 暂无相关信息 暂无记录 暂无文章 栏目建设中 正在建设中 信息正在完善中".split()
 )
-_PIN_TOKEN = re.compile(r"^(?:top|zhiding|zd|istop|is-top|settop|sticky)$")
+# One scan of the page text for any of them (each alternative starts with a literal).
+_ANY_BLANK_MARKER = re.compile("|".join(map(re.escape, BLANK_MARKERS)))
+_PIN_CLASSES = frozenset("top zhiding zd istop is-top settop sticky".split())
 _PIN_TEXT = re.compile(r"[\[【(（]?置顶[\]】)）]?")
 _NOT_ITEM_TITLES = set("设为首页 加入收藏 无障碍 无障碍浏览 繁体 简体 繁體 长者模式".split())
 _PAGER_WORDS = set("首页 上一页 下一页 尾页 末页 上页 下页 前页 后页 跳转 go".split())
@@ -64,13 +71,18 @@ _LEFT_OK = "[(【〔<《：:|丨/-—"
 _RIGHT_OK = "])】〕>》|"
 _PUBLISH_LABEL = re.compile(r"发布(?:时间|日期)\s*[:：]?\s*$")
 
+# Each alternative starts with a literal (`f(?<!\wf)` is `\bf`): the regex engine then only tries
+# the places where one of those characters stands, not every position of a 20 KB script.
 _AJAX = re.compile(
-    r"\$\.(?:ajax|get|getJSON|post)\s*\(|\bfetch\s*\(|XMLHttpRequest|axios\.|\.load\s*\("
+    r"\$\.(?:ajax|get|getJSON|post)\s*\(|f(?<!\wf)etch\s*\(|XMLHttpRequest|axios\.|\.load\s*\("
 )
 _DOM_BUILD = re.compile(r"innerHTML|\.append\s*\(|\.html\s*\(|insertAdjacentHTML")
-_LOOP = re.compile(r"\bfor\s*\(|\.each\s*\(|forEach|\.map\s*\(")
+_LOOP = re.compile(r"f(?<!\wf)or\s*\(|\.each\s*\(|forEach|\.map\s*\(")
 _DOC_WRITE = re.compile(r"document\.write(?:ln)?\s*\(")
-_PAGER_SCRIPT = re.compile(r"createPageHTML|countPage|下一页")
+_PAGER_WORDS_IN_SCRIPT = ("createPageHTML", "countPage", "下一页")
+# Substrings every match of _AJAX / _DOM_BUILD contains: most scripts are skipped without a regex.
+_AJAX_HINTS = ("$.", "fetch", "XMLHttpRequest", "axios.", ".load")
+_DOM_BUILD_HINTS = ("innerHTML", ".append", ".html", "insertAdjacentHTML")
 _PAGER_TEXT = re.compile(
     r"[\d\s/|·.,:：，]|首页|[上下]一?页|尾页|末页|跳转|转到|共|条|第|页|go|确定", re.I
 )
@@ -96,10 +108,11 @@ def extract_list(tree: LexborHTMLParser, url: str, at: dt.date) -> ListResult:
     body = tree.body
     if body is None:
         return ListResult()
-    groups = link_groups(body, page_base(tree, url), at)
-    main = _best([group for group in groups if group.zone == MAIN and group.dated])
+    base = page_base(tree, url)
+    groups = link_groups(body, base, at, zones=(MAIN,))
+    main = _best([group for group in groups if group.dated])
     if main is not None:
-        return _with_items(tree, main, url)
+        return _with_items(tree, main, base, url)
     # No dated list in the content area: a script-built list or a blank column must not be
     # mistaken for the undated links (sub-column menus, related links) that remain.
     browser_reason = script_built_reason(tree)
@@ -108,11 +121,9 @@ def extract_list(tree: LexborHTMLParser, url: str, at: dt.date) -> ListResult:
     marker = blank_marker(body)
     if marker:
         return ListResult(blank=True, blank_reason=marker)
-    fallback = _best([group for group in groups if group.zone == MAIN]) or _best(
-        [group for group in groups if group.zone == ASIDE]
-    )
+    fallback = _best(groups) or _best(link_groups(body, base, at, zones=(ASIDE,)))
     if fallback is not None:
-        return _with_items(tree, fallback, url)
+        return _with_items(tree, fallback, base, url)
     if _has_empty_list_region(body) and not has_running_text(body):
         return ListResult(blank=True, blank_reason="empty list")
     return ListResult()
@@ -127,12 +138,10 @@ def home_entries(tree: LexborHTMLParser, url: str, at: dt.date) -> list[ListItem
     """The dated entries of every news block of a home page (not navigation, header or footer)."""
     if tree.body is None:
         return []
-    groups = link_groups(tree.body, page_base(tree, url), at)
+    groups = link_groups(tree.body, page_base(tree, url), at, zones=(MAIN, ASIDE))
     entries: list[ListItem] = []
     seen: set[tuple[str | None, str]] = set()
     for group in groups:
-        if group.zone == CHROME:
-            continue
         for item in group.items:
             if item.date and (item.url, item.title) not in seen:
                 seen.add((item.url, item.title))
@@ -167,62 +176,309 @@ class _Member:
     anchors: list[LexborNode]
 
 
-def link_groups(body: LexborNode, base: str, at: dt.date) -> list[LinkGroup]:
-    """Every group of repeated link-bearing siblings in the page, with their items read."""
+class _Links:
+    """The page's links and all their ancestors, each element read from the DOM once (selectolax
+    builds a Python object per node access, which is what made link grouping slow): node ids in
+    order of discovery, with parent, depth, tag, class, and how many link targets lie below."""
+
+    def __init__(self, body: LexborNode, anchors: list[LexborNode], at: dt.date) -> None:
+        self.body = body
+        self.at = at
+        self.nodes: list[LexborNode] = []
+        self.tags: list[str] = []
+        self.parents: list[int] = []
+        self.depths: list[int] = []
+        self.keys: list[int] = []  # hash(node): its memory address, as mem_id but cheaper
+        self.index: dict[int, int] = {}  # hash(node) -> node id
+        # One bulk query instead of an attribute read per element: most elements have no class.
+        self._classed = body.css("[class]")
+        # As attributes.get("class") gives it: None when valueless (a group key tells them apart).
+        self.classes: dict[int, str | None] = {
+            hash(node): node.attrs["class"] for node in self._classed
+        }
+        self.titles = {hash(node): node.attrs["title"] or "" for node in body.css("a[title]")}
+        self.hrefs = {hash(node): node.attrs["href"] or "" for node in body.css("a[href]")}
+        self.anchor_ids = [self._climb(anchor) for anchor in anchors]
+        self.counts = [0] * len(self.nodes)
+        self._zones: dict[int, str] = {}
+        self._dates: dict[str, list[tuple[ParsedDate, bool]]] = {}
+        self._scripted: set[int] | None = None
+        self._pin_marked: set[int] | None = None
+        self._onclicks: dict[int, str] | None = None
+
+    def _climb(self, anchor: LexborNode) -> int:
+        """Records the anchor and its ancestors not yet seen; returns the anchor's id."""
+        index, nodes = self.index, self.nodes
+        new: list[int] = []
+        top = -1
+        current: LexborNode | None = anchor
+        while current is not None:
+            tag = current.tag
+            if tag in ("html", "-document"):
+                break
+            key = hash(current)
+            if key in index:
+                top = index[key]
+                break
+            index[key] = len(nodes)
+            new.append(len(nodes))
+            nodes.append(current)
+            self.keys.append(key)
+            self.tags.append(tag or "")
+            self.parents.append(-1)
+            self.depths.append(0)
+            current = current.parent
+        depth = self.depths[top] + 1 if top >= 0 else 0
+        parent = top
+        for node_id in reversed(new):
+            self.parents[node_id] = parent
+            self.depths[node_id] = depth
+            parent, depth = node_id, depth + 1
+        return new[0] if new else index[hash(anchor)]
+
+    def class_of(self, node: LexborNode) -> str:
+        return self.classes.get(hash(node)) or ""
+
+    def onclick(self, anchor: LexborNode) -> str:
+        if self._onclicks is None:
+            found = self.body.css("a[onclick]")
+            self._onclicks = {hash(node): node.attrs["onclick"] or "" for node in found}
+        return self._onclicks.get(hash(anchor), "")
+
+    def linked(self, node: LexborNode) -> int:
+        """How many link targets (up to one more than an item may hold) lie in the node."""
+        node_id = self.index.get(hash(node))
+        return self.counts[node_id] if node_id is not None else 0
+
+    def zone(self, node_id: int) -> str:
+        """`node_zone` on the recorded ancestors, each judged once."""
+        path = []
+        zone = MAIN
+        current = node_id
+        while current >= 0:
+            if current in self._zones:
+                zone = self._zones[current]
+                break
+            path.append(current)
+            current = self.parents[current]
+        for ancestor in reversed(path):
+            if zone != CHROME:
+                node = self.nodes[ancestor]
+                own = _own_zone_of(self.tags[ancestor], node.id, self.class_of(node))
+                zone = own if own != MAIN else zone
+            self._zones[ancestor] = zone
+        return zone
+
+    def text_dates(self, text: str) -> list[tuple[ParsedDate, bool]]:
+        """`_text_dates`, each distinct text scanned once per page."""
+        found = self._dates.get(text)
+        if found is None:
+            found = self._dates[text] = _text_dates(text, self.at)
+        return found
+
+    def texts(self, nodes: list[LexborNode]) -> list[str]:
+        """`_texts`: an element without script-like elements inside gives its texts in one call."""
+        if self._scripted is None:
+            self._scripted = _ancestors_of(self.body, self.body.css(", ".join(_SCRIPT_TAGS)))
+        texts: list[str] = []
+        for node in nodes:
+            tag = node.tag
+            if tag == "-text":
+                texts.append(node.text_content or "")
+            elif tag == "-comment" or tag in _SCRIPT_TAGS:
+                continue
+            elif hash(node) in self._scripted:
+                texts.extend(_texts([node]))
+            else:
+                # NUL never survives HTML parsing, so it cannot occur inside a text node.
+                texts.extend(node.text(separator="\x00").split("\x00"))
+        return texts
+
+    def pinned(self, node: LexborNode) -> bool:
+        """Whether the element holds a 置顶 class or image (itself or inside)."""
+        if self._pin_marked is None:
+            marks = [
+                node
+                for node in self._classed
+                if not _PIN_CLASSES.isdisjoint(self.class_of(node).lower().split())
+            ]
+            for image in self.body.css("img"):
+                attributes = image.attributes
+                text = (attributes.get("src") or "") + (attributes.get("alt") or "")
+                if "置顶" in text or "zhiding" in text.lower():
+                    marks.append(image)
+            self._pin_marked = _ancestors_of(self.body, marks)
+        return hash(node) in self._pin_marked
+
+
+def _ancestors_of(body: LexborNode, nodes: list[LexborNode]) -> set[int]:
+    """hash() of the nodes and of all their ancestors up to `body`."""
+    found: set[int] = set()
+    stop = hash(body)
+    for node in nodes:
+        current: LexborNode | None = node
+        while current is not None:
+            key = hash(current)
+            if key in found:
+                break
+            found.add(key)
+            if key == stop:
+                break
+            current = current.parent
+    return found
+
+
+def link_groups(
+    body: LexborNode, base: str, at: dt.date, zones: tuple[str, ...] = (MAIN, ASIDE, CHROME)
+) -> list[LinkGroup]:
+    """Every group of repeated link-bearing siblings in these zones of the page, with their items
+    read (reading items is most of the work: the caller names the zones it looks at)."""
     anchors = body.css("a[href], a[onclick]")
-    chains = [_ancestors(anchor) for anchor in anchors]
-    # Links counted by target: a table row whose every cell links to the same record is one item.
-    targets: dict[int, set[tuple[str, ...]]] = defaultdict(set)
-    for anchor, chain in zip(anchors, chains, strict=True):
-        target = _target(anchor)
-        for node in chain:
-            targets[node.mem_id].add(target)
-    link_count = {mem_id: len(found) for mem_id, found in targets.items()}
+    if not anchors:
+        return []
+    links = _Links(body, anchors, at)
+    anchor_ids = links.anchor_ids
+    if max(links.depths[node_id] for node_id in anchor_ids) < MAX_DEPTH:
+        best = _best_holders(links, anchors)
+    else:
+        best = _best_holders_by_chain(links, anchors)
 
-    # Which item-sized elements repeat under each parent, per tag (with their class).
-    siblings: dict[tuple[int, str | None], dict[int, str]] = defaultdict(dict)
-    for chain in chains:
-        for node, parent in zip(chain, chain[1:], strict=False):
-            if link_count[node.mem_id] > MAX_LINKS_PER_ITEM:
-                break
-            siblings[(parent.mem_id, node.tag)][node.mem_id] = node.attributes.get("class") or ""
-    repeats = {key: _repeats(classes) for key, classes in siblings.items()}
-
-    # Each link belongs to the item-sized ancestor with the most repeated siblings (lowest on ties).
+    # Each link belongs to the item-sized ancestor with the most repeated siblings.
     members: dict[tuple, dict[int, _Member]] = {}
+    member_ids: dict[tuple, list[int]] = {}
     chunks: dict[int, tuple | None] = {}
-    for anchor, chain in zip(anchors, chains, strict=True):
-        best, best_size = None, 0
-        for node, parent in zip(chain, chain[1:], strict=False):
-            if link_count[node.mem_id] > MAX_LINKS_PER_ITEM:
-                break
-            size = repeats[(parent.mem_id, node.tag)]
-            if size > best_size:
-                best, best_size = (node, parent), size
-        if best is None:
+    keys: dict[int, tuple] = {}
+    for anchor, node_id in zip(anchors, best, strict=True):
+        if node_id < 0:
             continue
-        node, parent = best
-        group_members = members.setdefault(_group_key(node, parent, chunks), {})
-        group_members.setdefault(node.mem_id, _Member(node, [])).anchors.append(anchor)
+        node = links.nodes[node_id]
+        key = keys.get(node_id)
+        if key is None:
+            parent = links.nodes[links.parents[node_id]]
+            key = keys[node_id] = _group_key(node, parent, chunks, links)
+        group_members = members.setdefault(key, {})
+        if node_id not in group_members:
+            group_members[node_id] = _Member(node, [])
+            member_ids.setdefault(key, []).append(node_id)
+        group_members[node_id].anchors.append(anchor)
 
-    zone_cache: dict[int, str] = {}
     groups = []
-    for group_members in members.values():
-        zones = [node_zone(member.node, zone_cache) for member in group_members.values()]
-        group = LinkGroup(zone=_prevailing_zone(zones))
-        group.items = _read_items(list(group_members.values()), link_count, base, at)
+    for key, group_members in members.items():
+        zone = _prevailing_zone([links.zone(node_id) for node_id in member_ids[key]])
+        if zone not in zones:
+            continue
+        group = LinkGroup(zone=zone)
+        group.items = _read_items(list(group_members.values()), links, base)
         if group.items:
             groups.append(group)
     return groups
 
 
-def _target(anchor: LexborNode) -> tuple[str, ...]:
-    attributes = anchor.attributes
-    href = (attributes.get("href") or "").strip()
+def _best_holders(links: _Links, anchors: list[LexborNode]) -> list[int]:
+    """For each link, the id of its item-sized ancestor with the most repeated siblings (the
+    lowest on ties), or -1. Every link's ancestors reach the top within MAX_DEPTH here, so the
+    counts add up bottom-up and a node's link count only grows towards the top."""
+    nodes, tags, parents, depths = links.nodes, links.tags, links.parents, links.depths
+    # Links counted by target, at most one more than an item holds (that decides everything).
+    targets: list[set[tuple[str, ...]] | None] = [None] * len(nodes)
+    for anchor, node_id in zip(anchors, links.anchor_ids, strict=True):
+        found = targets[node_id]
+        if found is None:
+            targets[node_id] = {_target(anchor, links)}
+        elif len(found) <= MAX_LINKS_PER_ITEM:
+            found.add(_target(anchor, links))
+    bottom_up = sorted(range(len(nodes)), key=depths.__getitem__, reverse=True)
+    for node_id in bottom_up:
+        found, parent = targets[node_id], parents[node_id]
+        if parent < 0 or found is None:
+            continue
+        above = targets[parent]
+        if above is None:
+            # A full set is never added to again, so it may be shared.
+            targets[parent] = found if len(found) > MAX_LINKS_PER_ITEM else set(found)
+        elif len(above) <= MAX_LINKS_PER_ITEM:
+            above |= found
+    counts, classes, keys = links.counts, links.classes, links.keys
+    for node_id, found in enumerate(targets):
+        counts[node_id] = len(found) if found else 0
+
+    # Which item-sized elements repeat under each parent, per tag (with their class).
+    candidate = [
+        depths[node_id] > 0 and counts[node_id] <= MAX_LINKS_PER_ITEM
+        for node_id in range(len(nodes))
+    ]
+    shared: dict[tuple[int, str, str], int] = defaultdict(int)
+    for node_id, is_candidate in enumerate(candidate):
+        if is_candidate:
+            shared[(parents[node_id], tags[node_id], classes.get(keys[node_id]) or "")] += 1
+    repeats: dict[tuple[int, str], int] = {}
+    for (parent, tag, _), count in shared.items():
+        if count > repeats.get((parent, tag), 0):
+            repeats[(parent, tag)] = count
+
+    # Top-down: the best holder on the path from a node up (a lower one wins a tie).
+    best = [-1] * len(nodes)
+    sizes = [0] * len(nodes)
+    for node_id in reversed(bottom_up):
+        if not candidate[node_id]:
+            continue
+        size = repeats[(parents[node_id], tags[node_id])]
+        holder = best[parents[node_id]]
+        if holder >= 0 and sizes[holder] > size:
+            best[node_id] = holder
+        else:
+            best[node_id] = node_id
+        sizes[node_id] = size
+    return [best[node_id] for node_id in links.anchor_ids]
+
+
+def _best_holders_by_chain(links: _Links, anchors: list[LexborNode]) -> list[int]:
+    """`_best_holders` for hostile nesting: each link looks at its MAX_DEPTH nearest ancestors
+    only, so the counts are made link by link."""
+    parents, tags, nodes = links.parents, links.tags, links.nodes
+    chains = []
+    for node_id in links.anchor_ids:
+        chain: list[int] = []
+        while node_id >= 0 and len(chain) < MAX_DEPTH:
+            chain.append(node_id)
+            node_id = parents[node_id]
+        chains.append(chain)
+    targets: dict[int, set[tuple[str, ...]]] = defaultdict(set)
+    for anchor, chain in zip(anchors, chains, strict=True):
+        target = _target(anchor, links)
+        for node_id in chain:
+            targets[node_id].add(target)
+    for node_id, found in targets.items():
+        links.counts[node_id] = len(found)
+    counts = links.counts
+
+    siblings: dict[tuple[int, str], dict[int, str]] = defaultdict(dict)
+    for chain in chains:
+        for node_id, parent in zip(chain, chain[1:], strict=False):
+            if counts[node_id] > MAX_LINKS_PER_ITEM:
+                break
+            siblings[(parent, tags[node_id])][node_id] = links.class_of(nodes[node_id])
+    repeats = {key: _repeats(classes) for key, classes in siblings.items()}
+
+    best_ids = []
+    for chain in chains:
+        best, best_size = -1, 0
+        for node_id, parent in zip(chain, chain[1:], strict=False):
+            if counts[node_id] > MAX_LINKS_PER_ITEM:
+                break
+            size = repeats[(parent, tags[node_id])]
+            if size > best_size:
+                best, best_size = node_id, size
+        best_ids.append(best)
+    return best_ids
+
+
+def _target(anchor: LexborNode, links: _Links) -> tuple[str, ...]:
+    href = links.hrefs.get(hash(anchor), "").strip()
     if href and not href.lower().startswith(("javascript", "#")):
         return (href,)
     # A script link: its handler and the record id it passes tell the target.
-    return (href, attributes.get("onclick") or "", attributes.get("id") or "")
+    return (href, links.onclick(anchor), anchor.id or "")
 
 
 def _prevailing_zone(zones: list[str]) -> str:
@@ -240,32 +496,24 @@ def _repeats(classes: dict[int, str]) -> int:
     return max(counts.values())
 
 
-def _ancestors(node: LexborNode) -> list[LexborNode]:
-    chain: list[LexborNode] = []
-    current: LexborNode | None = node
-    while current is not None and current.tag not in ("html", "-document"):
-        if len(chain) == MAX_DEPTH:
-            break  # hostile nesting: an item and its list sit close above the link
-        chain.append(current)
-        current = current.parent
-    return chain
-
-
-def _group_key(node: LexborNode, parent: LexborNode, chunks: dict[int, tuple | None]) -> tuple:
+def _group_key(
+    node: LexborNode, parent: LexborNode, chunks: dict[int, tuple | None], links: _Links
+) -> tuple:
     """Lists split into sibling chunks form one group: `<ul>` every five items, TRS blocks
     `<div><ul>…</ul></div>` side by side, pagination chunks, a table per few rows."""
-    if parent.mem_id not in chunks:
-        chunks[parent.mem_id] = _chunk_key(parent)
-    chunk = chunks[parent.mem_id]
+    parent_key = hash(parent)
+    if parent_key not in chunks:
+        chunks[parent_key] = _chunk_key(parent, links)
+    chunk = chunks[parent_key]
     if chunk is not None:
         return (*chunk, node.tag)
     grandparent = parent.parent
     if parent.tag in ("ul", "ol", "dl", "tbody", "table", "div") and grandparent is not None:
-        return (grandparent.mem_id, parent.tag, parent.attributes.get("class"), node.tag)
-    return (parent.mem_id, node.tag)
+        return (hash(grandparent), parent.tag, links.classes.get(parent_key), node.tag)
+    return (parent_key, node.tag)
 
 
-def _chunk_key(container: LexborNode) -> tuple | None:
+def _chunk_key(container: LexborNode, links: _Links) -> tuple | None:
     """Climbs from a list container through wrappers that hold nothing but it, to the first one
     with a twin sibling (same tag and class, page numbers aside): the chunks of one list share its
     parent. A wrapper with more text (a heading, a 相关链接 title) is a block of its own."""
@@ -274,10 +522,10 @@ def _chunk_key(container: LexborNode) -> tuple | None:
         parent = node.parent
         if parent is None or parent.tag in ("body", "html"):
             return None
-        if _has_twin(node):
-            return (parent.mem_id, node.tag, _shape(node))
+        if _has_twin(node, links):
+            return (hash(parent), node.tag, _shape(links.class_of(node)))
         # Cheap test first (nothing beside it); else the texts compare (empty spacers beside it).
-        if not _only_child(node) and _squeezed_text(parent) != _squeezed_text(node):
+        if not _only_child(node) and _text_beside(node):
             return None
         node = parent
     return None
@@ -296,56 +544,77 @@ def _only_child(node: LexborNode) -> bool:
     return True
 
 
-def _has_twin(node: LexborNode) -> bool:
-    shape = _shape(node)
+def _has_twin(node: LexborNode, links: _Links) -> bool:
+    shape = _shape(links.class_of(node))
     for backwards in (True, False):
         sibling = node.prev if backwards else node.next
         while sibling is not None and not sibling.is_element_node:
             sibling = sibling.prev if backwards else sibling.next
-        if sibling is not None and sibling.tag == node.tag and _shape(sibling) == shape:
+        if (
+            sibling is not None
+            and sibling.tag == node.tag
+            and _shape(links.class_of(sibling)) == shape
+        ):
             return True
     return False
 
 
-def _shape(node: LexborNode) -> str:
+_DIGITS = re.compile(r"\d+")
+
+
+def _shape(class_name: str) -> str:
     """The class without digits: pagination chunks are often `page1`, `page2` …"""
-    return re.sub(r"\d+", "", node.attributes.get("class") or "")
+    return _DIGITS.sub("", class_name)
 
 
-def _squeezed_text(node: LexborNode) -> int:
-    return len("".join(node.text().split()))
+def _text_beside(node: LexborNode) -> bool:
+    """Whether the node's siblings show any text (the parent's text is theirs and the node's:
+    comparing the parent's with the node's would read the whole list again)."""
+    for backwards in (True, False):
+        sibling = node.prev if backwards else node.next
+        while sibling is not None:
+            if sibling.is_element_node or sibling.tag == "-text":
+                if sibling.text().strip():
+                    return True
+            sibling = sibling.prev if backwards else sibling.next
+    return False
 
 
-def _read_items(
-    members: list[_Member], link_count: dict[int, int], base: str, at: dt.date
-) -> list[ListItem]:
-    member_ids = {member.node.mem_id for member in members}
-    leading = _dates_lead(members, member_ids, link_count, at)
+def _read_items(members: list[_Member], links: _Links, base: str) -> list[ListItem]:
+    member_ids = {hash(member.node) for member in members}
+    gaps: dict[tuple[int, bool], list[LexborNode]] = {}
+    for index, member in enumerate(members):
+        for backwards in (True, False):
+            gaps[(index, backwards)] = _gap(member.node, member_ids, links, backwards)
+    leading = _dates_lead(members, gaps, links)
     gap_tags: set[str] = set()
     extents = []
     for index, member in enumerate(members):
         last = index == len(members) - 1
-        allowed = (gap_tags or _INLINE_TAGS) if last and not leading else None
-        gap = _gap(member.node, member_ids, link_count, backwards=leading, allowed=allowed)
+        if last and not leading:
+            allowed = gap_tags or _INLINE_TAGS
+            gap = _gap(member.node, member_ids, links, backwards=False, allowed=allowed)
+        else:
+            gap = gaps[(index, leading)]
         gap_tags.update(node.tag for node in gap if node.tag)
         extents.append(gap + [member.node] if leading else [member.node] + gap)
     items = []
     for member, extent in zip(members, extents, strict=True):
-        item = _read_item(member, extent, base, at)
+        item = _read_item(member, extent, links, base)
         if item is not None:
             items.append(item)
     return items
 
 
 def _dates_lead(
-    members: list[_Member], member_ids: set[int], link_count: dict[int, int], at: dt.date
+    members: list[_Member], gaps: dict[tuple[int, bool], list[LexborNode]], links: _Links
 ) -> bool:
     """Whether a flat list shows each date before its link (`<span>03-05</span><a>…</a>`)."""
     before = after = 0
-    for member in members:
-        if _dated(_gap(member.node, member_ids, link_count, backwards=True), at):
+    for index in range(len(members)):
+        if _dated(gaps[(index, True)], links):
             before += 1
-        if _dated(_gap(member.node, member_ids, link_count, backwards=False), at):
+        if _dated(gaps[(index, False)], links):
             after += 1
     return before > after and 2 * before >= len(members)
 
@@ -353,7 +622,7 @@ def _dates_lead(
 def _gap(
     node: LexborNode,
     member_ids: set[int],
-    link_count: dict[int, int],
+    links: _Links,
     backwards: bool,
     allowed: set[str] | None = None,
 ) -> list[LexborNode]:
@@ -362,7 +631,7 @@ def _gap(
     elements = 0
     sibling = node.prev if backwards else node.next
     while sibling is not None and elements < MAX_GAP_ELEMENTS:
-        if sibling.mem_id in member_ids or link_count.get(sibling.mem_id):
+        if hash(sibling) in member_ids or links.linked(sibling):
             break
         if allowed is not None and sibling.tag not in allowed:
             break
@@ -373,8 +642,8 @@ def _gap(
     return gap[::-1] if backwards else gap
 
 
-def _dated(nodes: list[LexborNode], at: dt.date) -> bool:
-    return any(_text_dates(text, at) for text in _texts(nodes))
+def _dated(nodes: list[LexborNode], links: _Links) -> bool:
+    return any(links.text_dates(text) for text in links.texts(nodes))
 
 
 def _texts(nodes: list[LexborNode]) -> list[str]:
@@ -411,20 +680,21 @@ def _stands_apart(text: str, span: DateSpan) -> bool:
 
 
 def _read_item(
-    member: _Member, extent: list[LexborNode], base: str, at: dt.date
+    member: _Member, extent: list[LexborNode], links: _Links, base: str
 ) -> ListItem | None:
-    anchor = max(member.anchors, key=lambda a: len(_anchor_title(a)))
-    title = _anchor_title(anchor)
-    url = absolute_url(anchor.attributes.get("href"), base)
-    texts = _texts(extent)
+    titles = [_anchor_title(anchor, links) for anchor in member.anchors]
+    best = max(range(len(titles)), key=lambda index: len(titles[index]))
+    anchor, title = member.anchors[best], titles[best]
+    url = absolute_url(links.hrefs.get(hash(anchor)), base)
+    texts = links.texts(extent)
     if sum(len(text.strip()) for text in texts) > MAX_ITEM_TEXT:
         return None
-    dates = [found for text in texts for found in _text_dates(text, at)]
-    chosen = _choose_date(dates, at)
+    dates = [found for text in texts for found in links.text_dates(text)]
+    chosen = _choose_date(dates, links.at)
     if chosen is None and url:
-        chosen = date_from_url(url, at)
-    pinned = _is_pinned(extent, title)
-    title = clean_text(_PIN_TEXT.sub(" ", title))
+        chosen = date_from_url(url, links.at)
+    pinned = _is_pinned(extent, title, links)
+    title = clean_text(_PIN_TEXT.sub(" ", title) if "置顶" in title else title)
     if chosen is not None and chosen.text in title:
         title = clean_text(title.replace(chosen.text, " ")).strip("[]()【】（） ")
     if not _is_item(title, url, chosen is not None):
@@ -439,9 +709,9 @@ def _read_item(
     )
 
 
-def _anchor_title(anchor: LexborNode) -> str:
+def _anchor_title(anchor: LexborNode, links: _Links) -> str:
     text = clean_text(anchor.text(separator=" "))
-    attr = clean_text(anchor.attributes.get("title") or "")
+    attr = clean_text(links.titles.get(hash(anchor)))
     if len(attr) > len(text) and "://" not in attr:
         return attr  # the text is often cut short ("…"), the title attribute is whole
     if not text:
@@ -463,7 +733,7 @@ def _choose_date(dates: list[tuple[ParsedDate, bool]], at: dt.date) -> ParsedDat
     return min((parsed for parsed, _ in dates), key=lambda parsed: parsed.date)
 
 
-def _is_pinned(extent: list[LexborNode], title: str) -> bool:
+def _is_pinned(extent: list[LexborNode], title: str, links: _Links) -> bool:
     if "置顶" in title:
         return True
     for node in extent:
@@ -471,15 +741,7 @@ def _is_pinned(extent: list[LexborNode], title: str) -> bool:
             if "置顶" in (node.text_content or ""):
                 return True
             continue
-        for sub in [node, *node.css("*")]:
-            classes = (sub.attributes.get("class") or "").lower().split()
-            if any(_PIN_TOKEN.match(token) for token in classes):
-                return True
-            if sub.tag == "img":
-                image = (sub.attributes.get("src") or "") + (sub.attributes.get("alt") or "")
-                if "置顶" in image or "zhiding" in image.lower():
-                    return True
-        if "置顶" in node.text():
+        if links.pinned(node) or "置顶" in node.text():
             return True
     return False
 
@@ -510,8 +772,9 @@ def node_zone(node: LexborNode, cache: dict[int, str] | None = None) -> str:
     zone = MAIN
     current: LexborNode | None = node
     while current is not None and current.tag not in ("html", "-document"):
-        if current.mem_id in cache:
-            zone = cache[current.mem_id]
+        key = hash(current)  # the node's memory address, as mem_id but cheaper to read
+        if key in cache:
+            zone = cache[key]
             break
         path.append(current)
         current = current.parent
@@ -519,16 +782,21 @@ def node_zone(node: LexborNode, cache: dict[int, str] | None = None) -> str:
         if zone != CHROME:
             own = _own_zone(ancestor)
             zone = own if own != MAIN else zone
-        cache[ancestor.mem_id] = zone
+        cache[hash(ancestor)] = zone
     return zone
 
 
 def _own_zone(node: LexborNode) -> str:
-    if node.tag in _CHROME_TAGS:
+    return _own_zone_of(node.tag or "", node.id, node.attributes.get("class"))
+
+
+@functools.lru_cache(maxsize=4096)  # a site's template repeats its ids and classes page after page
+def _own_zone_of(tag: str, element_id: str | None, class_name: str | None) -> str:
+    if tag in _CHROME_TAGS:
         return CHROME
-    if node.tag == "aside":
+    if tag == "aside":
         return ASIDE
-    tokens = _tokens(node)
+    tokens = f"{element_id or ''} {class_name or ''}".lower().split()
     if any(_CHROME_TOKEN.search(token) for token in tokens):
         return CHROME
     if any(_ASIDE_TOKEN.search(token) for token in tokens):
@@ -546,7 +814,7 @@ def _tokens(node: LexborNode) -> list[str]:
 
 def blank_marker(body: LexborNode) -> str | None:
     """The 暂无信息-style text shown outside the page chrome and scripts, if any."""
-    if not any(marker in body.text() for marker in BLANK_MARKERS):
+    if not _ANY_BLANK_MARKER.search(body.text()):
         return None
     for node in body.traverse(include_text=True):
         if node.tag != "-text" or node.parent is None or node.parent.tag in _SCRIPT_TAGS:
@@ -571,15 +839,23 @@ def script_built_reason(tree: LexborHTMLParser) -> str | None:
         if script.attributes.get("src"):
             continue
         code = script.text()
-        if not code.strip() or _PAGER_SCRIPT.search(code) or node_zone(script, zones) == CHROME:
+        if (
+            not code.strip()
+            or any(word in code for word in _PAGER_WORDS_IN_SCRIPT)
+            or node_zone(script, zones) == CHROME
+        ):
             continue
-        if _AJAX.search(code):
+        if _contains(code, _AJAX_HINTS, _AJAX):
             return "ajax"
-        if _DOC_WRITE.search(code) and "<" in code:
+        if "document.write" in code and _DOC_WRITE.search(code) and "<" in code:
             return "document.write"
-        if _DOM_BUILD.search(code) and _LOOP.search(code):
+        if _contains(code, _DOM_BUILD_HINTS, _DOM_BUILD) and _LOOP.search(code):
             return "script builds the list"
     return None
+
+
+def _contains(code: str, hints: tuple[str, ...], pattern: re.Pattern[str]) -> bool:
+    return any(hint in code for hint in hints) and pattern.search(code) is not None
 
 
 def has_running_text(body: LexborNode) -> bool:
@@ -614,9 +890,10 @@ def _has_empty_list_region(body: LexborNode) -> bool:
 # --- pagination --------------------------------------------------------------------------------
 
 
-def next_pages(tree: LexborHTMLParser, url: str) -> list[str]:
-    """The further pages of the list, in order, at most MAX_NEXT_PAGES."""
-    base = page_base(tree, url)
+def next_pages(tree: LexborHTMLParser, url: str, base: str | None = None) -> list[str]:
+    """The further pages of the list, in order, at most MAX_NEXT_PAGES (`base`: the page's
+    `page_base`, when the caller has it)."""
+    base = page_base(tree, url) if base is None else base
     return (_trs_pages(tree, base) or _pager_links(tree, base, url))[:MAX_NEXT_PAGES]
 
 
@@ -729,11 +1006,11 @@ def absolute_url(href: str | None, base: str) -> str | None:
     return target if scheme in ("http", "https") else None
 
 
-def _with_items(tree: LexborHTMLParser, group: LinkGroup, url: str) -> ListResult:
+def _with_items(tree: LexborHTMLParser, group: LinkGroup, base: str, url: str) -> ListResult:
     top = newest(group.items)
     return ListResult(
         items=group.items,
         latest=top.date if top else None,
         latest_item=top,
-        next_pages=next_pages(tree, url),
+        next_pages=next_pages(tree, url, base),
     )

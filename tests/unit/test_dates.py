@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from crawler import dates
 from crawler.dates import date_from_url, find_dates, parse_date
 
 T = dt.date(2024, 3, 10)
@@ -150,3 +151,23 @@ def test_default_reference_is_today() -> None:
 def test_date_from_url(url: str, expected: dt.date | None) -> None:
     parsed = date_from_url(url, T)
     assert (parsed.date if parsed else None) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "编号12024-03-05 2024-03-05",  # a year glued to a number is no date, the next one is
+        "第120〇二四年三月五日",  # a hanzi year whose 0 follows a digit
+        "02O24年3月5日 20〇二四年三月五日",
+        "123/04/05 [3.5] (03-05) 发布日期：20240305 ./202403/t20240305_1.html",
+        "tt20240305_1.html 时间：2024年3月5日 10:30 03-05-06 3月5日3月6日",
+        "２０２４－０３－０５　［03-05］",
+    ],
+)
+def test_date_scan_tries_every_place_a_date_can_begin(text: str) -> None:
+    """The alternation is only tried where a date can begin: the matches are those of a scan
+    trying it at every position."""
+    normalized = text.translate(dates._NORMALIZE)
+    every_position = [m.span() for m in dates._DATE_RE.finditer(normalized)]
+    assert [m.span() for m in dates._date_matches(normalized)] == every_position
+    assert every_position  # each text holds dates

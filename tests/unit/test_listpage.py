@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
+from crawler import listpage
 from crawler.listpage import ListResult, extract_list
 
 PAGES = Path(__file__).parent.parent / "fixtures" / "pages"
@@ -492,3 +493,43 @@ def test_a_block_titled_by_bare_text_is_not_merged() -> None:
     )
     result = run(page(content))
     assert (len(result.items), result.latest) == (10, "2024-02-28")
+
+
+# --- link grouping paths -----------------------------------------------------------------------
+
+
+def test_list_nested_past_max_depth_reads_as_the_shallow_one() -> None:
+    """Hostile nesting: links deeper than MAX_DEPTH look at their nearest ancestors only (the
+    link-by-link path); the list still reads as the same list one level deep."""
+    listing = li_list(["2024-03-08", "2024-03-05", "2024-02-29"])
+    shallow = run(page(listing))
+    deep = run(page("<div>" * (listpage.MAX_DEPTH + 6) + listing + "</div>" * 70))
+    assert len(shallow.items) == 3 and shallow.latest == "2024-03-08"
+    assert deep.items == shallow.items and deep.latest == shallow.latest
+
+
+@pytest.mark.parametrize("fixture", sorted(PAGES.glob("*.html")), ids=lambda path: path.name)
+def test_bottom_up_holders_match_the_link_by_link_ones(fixture: Path) -> None:
+    """Where every link reaches the top within MAX_DEPTH, counting links bottom-up chooses the
+    same item element for each link as climbing from each link."""
+    body = LexborHTMLParser(fixture.read_text(encoding="utf-8", errors="replace")).body
+    assert body is not None
+    anchors = body.css("a[href], a[onclick]")
+    links = listpage._Links(body, anchors, T)
+    if not anchors or max(links.depths[i] for i in links.anchor_ids) >= listpage.MAX_DEPTH:
+        pytest.skip("no links, or nested past MAX_DEPTH")
+    by_chain = listpage._best_holders_by_chain(links, anchors)
+    assert listpage._best_holders(listpage._Links(body, anchors, T), anchors) == by_chain
+    assert any(holder >= 0 for holder in by_chain)
+
+
+def test_sidebar_list_is_read_when_the_content_area_has_none() -> None:
+    """Only the sidebar has a list (its dates in the URLs): the aside groups are read then."""
+    links = "".join(
+        f'<li><a href="/xwzx/202402/t2024020{n}_9{n}.html">示例市召开第{n}次专题工作会议</a></li>'
+        for n in range(1, 5)
+    )
+    html = page(f'<div class="side"><ul>{links}</ul></div>')
+    result = run(html)
+    assert [item.title for item in result.items][:1] == ["示例市召开第1次专题工作会议"]
+    assert len(result.items) == 4 and result.latest == "2024-02-04"
