@@ -132,7 +132,11 @@ class JsonFeed(PublicView, ABC):
             return unmeasured(url, f"{self.label}拒绝访问: {why}")
         except UNREADABLE as exc:
             return unmeasured(url, f"{self.label}页面结构无法识别 ({type(exc).__name__})")
-        interaction, detail = self.channel(data)
+        try:
+            interaction, detail = self.channel(data)
+        except UNREADABLE as exc:
+            # The posts were read (M-V2 stands); only M-V3 is not known from this answer.
+            interaction, detail = None, f"{self.label}评论信息无法识别 ({type(exc).__name__})"
         return AccountFacts(
             url=url,
             measured=True,

@@ -195,3 +195,16 @@ def test_interaction_channel_beyond_wechat() -> None:
         'callback({"errno": 0, "data": {"list": [{"itemData": {"title": "文", "ctime": 1710640800}}]}})',
     )
     assert bjh.interaction is None and bjh.interaction_detail == "百家号作者主页不显示评论是否开放"
+
+
+def test_an_unreadable_comment_field_leaves_the_posts_read() -> None:
+    """A comment block of an unexpected shape is no traceback and no lost account: the posts stand
+    (M-V2) and only M-V3 is not known, with why."""
+    mblog = {
+        "created_at": "Sun Mar 17 10:00:00 +0800 2024",
+        "text": "微博",
+        "comment_manage_info": "closed",  # a string where the view has an object
+    }
+    facts = parse("weibo", json.dumps({"ok": 1, "data": {"cards": [{"mblog": mblog}]}}))
+    assert facts.measured and [p.date for p in facts.posts] == ["2024-03-17"]
+    assert facts.interaction is None and "评论信息无法识别" in facts.interaction_detail
