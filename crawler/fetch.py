@@ -21,6 +21,9 @@ WAF_STATUSES = {412, 521}
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 WAF_MARKERS = (b"__jsluid", b"acw_sc__", b"_waf_", b"WAF", b"captcha", "安全验证".encode())
 MAX_RETRY_AFTER_S = 30.0
+# asyncio.timeout(timeout_s) bounds the whole request, body included, so aiohttp's own default
+# timers (300 s total, 30 s connect) are not armed as well on every request.
+_NO_AIOHTTP_TIMERS = aiohttp.ClientTimeout()
 
 
 def origin(url: str) -> str:
@@ -137,7 +140,10 @@ class Fetcher:
             try:
                 async with asyncio.timeout(self.timeout_s):
                     async with self._session.get(
-                        url, max_redirects=self.max_redirects, allow_redirects=True
+                        url,
+                        max_redirects=self.max_redirects,
+                        allow_redirects=True,
+                        timeout=_NO_AIOHTTP_TIMERS,
                     ) as resp:
                         status = resp.status
                         final_url = str(resp.url)
