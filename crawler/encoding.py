@@ -74,6 +74,7 @@ def normalize_charset(label: str) -> str | None:
     return "gb18030" if name in _GB_FAMILY else name
 
 
+@lru_cache(maxsize=256)  # a host answers the same Content-Type on every page
 def _charset_from_header(content_type: str | None) -> str | None:
     if not content_type:
         return None
