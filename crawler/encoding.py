@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from functools import lru_cache
 
 # Encodings a page may declare that are really subsets of GB18030: decoding them as GB18030 reads
 # characters outside GB2312 (镕, 堃, 喆 …) that real pages contain despite their declaration.
@@ -31,10 +32,12 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     declared = _charset_from_header(content_type)
     if declared is None:
         declared = _charset_from_meta(body)
-        if declared == "gb18030" and _is_utf8_text(body):
+        if declared == "gb18030":
             # A page saved or re-served as UTF-8 keeps its old gb2312 <meta>: GBK bytes of Chinese
             # text are practically never valid UTF-8, so valid UTF-8 means the meta is stale.
-            return body.decode("utf-8"), "utf-8"
+            text = _utf8_text(body)
+            if text is not None:
+                return text, "utf-8"
     if declared:
         return body.decode(declared, errors="replace"), declared
     try:
@@ -43,15 +46,16 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
         return body.decode("gb18030", errors="replace"), "gb18030"
 
 
-def _is_utf8_text(body: bytes) -> bool:
-    """Valid UTF-8 with multi-byte characters (pure ASCII says nothing)."""
+def _utf8_text(body: bytes) -> str | None:
+    """The body as text if it is valid UTF-8 with multi-byte characters (pure ASCII says nothing)."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        return False
-    return not text.isascii()
+        return None
+    return None if text.isascii() else text
 
 
+@lru_cache(maxsize=256)  # a handful of labels recur on every page; codecs.lookup is not free
 def normalize_charset(label: str) -> str | None:
     """The Python codec for a charset label, GB2312/GBK mapped to GB18030; None when unknown."""
     label = label.strip().strip("\"'").lower()
@@ -70,6 +74,7 @@ def normalize_charset(label: str) -> str | None:
     return "gb18030" if name in _GB_FAMILY else name
 
 
+@lru_cache(maxsize=256)  # a host answers the same Content-Type on every page
 def _charset_from_header(content_type: str | None) -> str | None:
     if not content_type:
         return None

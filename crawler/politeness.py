@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections import deque
+from contextlib import AbstractAsyncContextManager
+from types import TracebackType
 from typing import Protocol
-
-from asyncio_throttle import Throttler
 
 MAX_BACKOFF_S = 60.0
 
@@ -24,19 +23,72 @@ class Gate(Protocol):
     def succeeded(self, host: str) -> None: ...
 
 
+class RateWindow:
+    """At most `limit` starts within any `period` seconds (a sliding window of start times).
+
+    A full window sleeps exactly until its oldest start leaves it, instead of polling: waiting
+    requests of a slow host cost no CPU while they wait.
+    """
+
+    def __init__(self, limit: int, period: float) -> None:
+        self.limit = limit
+        self.period = period
+        self._starts: deque[float] = deque()
+
+    async def acquire(self) -> None:
+        starts = self._starts
+        while True:
+            now = time.monotonic()
+            while starts and now - starts[0] > self.period:
+                starts.popleft()
+            if len(starts) < self.limit:
+                starts.append(now)
+                return
+            # Woken together, waiters re-check: only as many as the window frees get through.
+            await asyncio.sleep(starts[0] + self.period - now)
+
+
 class HostGate:
-    """Admission for one host: a semaphore for concurrency, a throttler for rate, a back-off clock."""
+    """Admission for one host: a semaphore for concurrency, a rate window, a back-off clock."""
 
     def __init__(self, concurrency: int, rate: float) -> None:
         self.semaphore = asyncio.Semaphore(concurrency)
-        # asyncio-throttle admits `rate_limit` requests per `period`; express fractional rates
-        # (0.5/s) as one request per 2 s.
+        # `rate` requests per second as whole requests per period: 0.5/s is one request per 2 s.
         if rate >= 1:
-            self.throttler = Throttler(rate_limit=int(rate), period=1.0)
+            self.window = RateWindow(int(rate), 1.0)
         else:
-            self.throttler = Throttler(rate_limit=1, period=1.0 / rate)
+            self.window = RateWindow(1, 1.0 / rate)
         self.not_before = 0.0
         self.backoff_s = 0.0
+
+
+class _Slot:
+    """`Politeness.slot` as a plain context manager: it runs around every request."""
+
+    __slots__ = ("gate",)
+
+    def __init__(self, gate: HostGate) -> None:
+        self.gate = gate
+
+    async def __aenter__(self) -> None:
+        gate = self.gate
+        await gate.semaphore.acquire()
+        try:
+            wait = gate.not_before - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            await gate.window.acquire()
+        except BaseException:
+            gate.semaphore.release()  # cancelled while waiting: the slot was never taken
+            raise
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.gate.semaphore.release()
 
 
 class Politeness:
@@ -53,15 +105,8 @@ class Politeness:
             gate = self._gates[host] = HostGate(self.concurrency, self.rate)
         return gate
 
-    @asynccontextmanager
-    async def slot(self, host: str) -> AsyncIterator[None]:
-        gate = self.gate(host)
-        async with gate.semaphore:
-            wait = gate.not_before - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            async with gate.throttler:
-                yield
+    def slot(self, host: str) -> AbstractAsyncContextManager[None]:
+        return _Slot(self.gate(host))
 
     def slow_down(self, host: str, retry_after_s: float | None) -> float:
         """A busy or failing host (429, 5xx): wait Retry-After if given, else double the back-off. Returns the delay."""
