@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Protocol
+
+from asyncio_throttle import Throttler
 
 MAX_BACKOFF_S = 60.0
 
@@ -23,29 +24,19 @@ class Gate(Protocol):
     def succeeded(self, host: str) -> None: ...
 
 
-class RateWindow:
-    """At most `limit` starts within any `period` seconds (a sliding window of start times).
-
-    A full window sleeps exactly until its oldest start leaves it, instead of polling: waiting
-    requests of a slow host cost no CPU while they wait.
-    """
-
-    def __init__(self, limit: int, period: float) -> None:
-        self.limit = limit
-        self.period = period
-        self._starts: deque[float] = deque()
+class RateWindow(Throttler):
+    """asyncio-throttle's window of start times (at most `rate_limit` starts within any `period`),
+    woken when its oldest start leaves the window instead of polling every 10 ms: waiting requests
+    of a slow host cost no CPU while they wait."""
 
     async def acquire(self) -> None:
-        starts = self._starts
         while True:
-            now = time.monotonic()
-            while starts and now - starts[0] > self.period:
-                starts.popleft()
-            if len(starts) < self.limit:
-                starts.append(now)
-                return
-            # Woken together, waiters re-check: only as many as the window frees get through.
-            await asyncio.sleep(starts[0] + self.period - now)
+            self.flush()
+            if len(self._task_logs) < self.rate_limit:
+                break
+            # flush() drops a start only once strictly older than `period`: 1 ms past it.
+            await asyncio.sleep(max(self._task_logs[0] + self.period - time.monotonic(), 0) + 0.001)
+        self._task_logs.append(time.monotonic())
 
 
 class HostGate:
@@ -55,9 +46,9 @@ class HostGate:
         self.semaphore = asyncio.Semaphore(concurrency)
         # `rate` requests per second as whole requests per period: 0.5/s is one request per 2 s.
         if rate >= 1:
-            self.window = RateWindow(int(rate), 1.0)
+            self.window = RateWindow(rate_limit=int(rate), period=1.0)
         else:
-            self.window = RateWindow(1, 1.0 / rate)
+            self.window = RateWindow(rate_limit=1, period=1.0 / rate)
         self.not_before = 0.0
         self.backoff_s = 0.0
 

@@ -9,7 +9,7 @@ from crawler.politeness import Politeness, RateWindow
 
 
 async def test_a_full_window_admits_the_next_start_only_once_the_oldest_has_left() -> None:
-    window = RateWindow(limit=2, period=0.3)
+    window = RateWindow(rate_limit=2, period=0.3)
     starts = []
     for _ in range(3):
         await window.acquire()
