@@ -333,7 +333,9 @@ def link_groups(
 ) -> list[LinkGroup]:
     """Every group of repeated link-bearing siblings in these zones of the page, with their items
     read (reading items is most of the work: the caller names the zones it looks at)."""
-    anchors = body.css("a[href], a[onclick]")
+    # lexbor returns an element once per selector it matches: a link with both href and onclick
+    # came twice, and every per-link step was done twice for it (first occurrences keep the order).
+    anchors = list({hash(anchor): anchor for anchor in body.css("a[href], a[onclick]")}.values())
     if not anchors:
         return []
     links = _Links(body, anchors, at)
