@@ -150,10 +150,8 @@ def frame_urls(tree: LexborHTMLParser, url: str) -> list[str]:
 def find_sitemap_url(tree: LexborHTMLParser, url: str) -> str | None:
     """The URL of the 网站地图 / 站点地图 link, if the page has one."""
     base = page_base(tree, url)
-    # Few links have a title: one query for them instead of an attribute dict built per link.
-    titles = {hash(anchor): anchor.attributes.get("title") or "" for anchor in tree.css("a[title]")}
     for anchor in tree.css("a[href]"):
-        label = clean_text(anchor.text()) + titles.get(hash(anchor), "")
+        label = clean_text(anchor.text()) + (anchor.attributes.get("title") or "")
         if any(name in label for name in _SITEMAP_NAMES):
             return absolute_url(anchor.attributes.get("href"), base)
     return None
