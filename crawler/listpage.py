@@ -742,8 +742,8 @@ def _read_item(
 
 def _anchor_title(anchor: LexborNode, links: _Links) -> str:
     text = clean_text(anchor.text(separator=" "))
-    attr = clean_text(links.titles.get(hash(anchor)))
-    if len(attr) > len(text) and "://" not in attr:
+    attr = links.titles.get(hash(anchor))
+    if attr and len(attr := clean_text(attr)) > len(text) and "://" not in attr:
         return attr  # the text is often cut short ("…"), the title attribute is whole
     if not text:
         image = anchor.css_first("img[alt]")
