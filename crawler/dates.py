@@ -100,14 +100,16 @@ def find_date_spans(text: str, at: dt.date | None = None) -> list[DateSpan]:
 def _date_matches(text: str) -> Iterator[re.Match[str]]:
     """`_DATE_RE.finditer(text)`: leftmost matches, each search resuming where the last match ended
     (lookbehinds and ^ still see the whole text)."""
-    resume = 0
-    for start in _DATE_START.finditer(text):
-        if start.start() < resume:
-            continue
-        match = _DATE_RE.match(text, start.start())
+    # search() from where the last match ended: no match object for the starts inside a date.
+    search, match_at = _DATE_START.search, _DATE_RE.match
+    start = search(text)
+    while start is not None:
+        match = match_at(text, start.start())
         if match:
             yield match
-            resume = match.end()
+            start = search(text, match.end())
+        else:
+            start = search(text, start.start() + 1)
 
 
 def find_dates(text: str, at: dt.date | None = None) -> list[ParsedDate]:

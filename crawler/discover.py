@@ -87,10 +87,11 @@ def discover_columns(tree: LexborHTMLParser, url: str) -> list[ColumnRef]:
     if tree.body is None:
         return []
     base = page_base(tree, url)
-    columns = _nav_columns(tree.body, url, base)
+    footer = _Footer()
+    columns = _nav_columns(tree.body, url, base, footer)
     by_url = {_same_column(column.url): column for column in columns}
     by_name = {column.name: column for column in columns}
-    for name, target in _more_blocks(tree.body, url, base):
+    for name, target in _more_blocks(tree.body, url, base, footer):
         if _same_column(target) in by_url:
             continue
         in_nav = by_name.get(name)
@@ -159,14 +160,14 @@ def find_sitemap_url(tree: LexborHTMLParser, url: str) -> str | None:
 # --- regions -----------------------------------------------------------------------------------
 
 
-def _nav_columns(body: LexborNode, url: str, base: str) -> list[ColumnRef]:
+def _nav_columns(body: LexborNode, url: str, base: str, footer: _Footer) -> list[ColumnRef]:
     """The main navigation's columns: the element named nav/menu; on older portals without one,
     the first row of short column links (table cells, images, an image map); failing both, the
     menu a script writes (document.write of the navigation markup)."""
-    nav = _main_nav(body, url, base)
+    nav = _main_nav(body, url, base, footer)
     columns = _links_in(nav, url, base, source="nav") if nav is not None else []
     if len(columns) < MIN_NAV_LINKS:
-        row = _link_row(body, url, base)
+        row = _link_row(body, url, base, footer)
         found = _links_in(row, url, base, source="nav") if row is not None else []
         columns = found if len(found) > len(columns) else columns
     if len(columns) < MIN_NAV_LINKS:
@@ -174,30 +175,39 @@ def _nav_columns(body: LexborNode, url: str, base: str) -> list[ColumnRef]:
         if written:
             fragment = LexborHTMLParser(f"<html><body><div>{written}</div></body></html>").body
             if fragment is not None:
-                found = _nav_columns(fragment, url, base) if "<script" not in written else []
+                found = (
+                    _nav_columns(fragment, url, base, _Footer()) if "<script" not in written else []
+                )
                 columns = found if len(found) > len(columns) else columns
     return columns
 
 
-def _link_row(body: LexborNode, url: str, base: str) -> LexborNode | None:
+def _link_row(body: LexborNode, url: str, base: str, footer: _Footer) -> LexborNode | None:
     """The first element (in page order) that is nothing but short column links and separators:
     the navigation bar of a table-layout portal."""
+    counts = _link_counts(body)
+    # A link sits in several nested containers: its name and whether it is a column, read once.
+    names_of: dict[int, tuple[str, bool]] = {}
     for node in body.css("table, tr, td, ul, div, p, map, nav"):
-        if _in_footer(node):
+        # The counts spare a CSS query per container: most have too few or too many links.
+        if not MIN_NAV_LINKS <= counts.get(hash(node), 0) <= MAX_NAV_LINKS:
+            continue
+        if footer.holds(node):
             continue
         links = node.css(_LINK_SELECTOR)
-        if len(links) < MIN_NAV_LINKS or len(links) > MAX_NAV_LINKS:
-            continue
-        names = [
-            _link_name(link)
-            for link in links
-            if is_column_url(absolute_url(link.attributes.get("href"), base), url)
-        ]
+        read = []
+        for link in links:
+            known = names_of.get(hash(link))
+            if known is None:
+                target = absolute_url(link.attributes.get("href"), base)
+                known = names_of[hash(link)] = (_link_name(link), is_column_url(target, url))
+            read.append(known)
+        names = [name for name, is_column in read if is_column]
         short = [name for name in names if 2 <= len("".join(name.split())) <= MAX_NAV_NAME]
         if len(short) < MIN_NAV_LINKS or 2 * len(short) < len(links):
             continue
         text = len("".join(node.text().split()))
-        named = sum(len("".join(_link_name(link).split())) for link in links)
+        named = sum(len("".join(name.split())) for name, _ in read)
         if text - named <= len(links) * 2:  # separators (| ·) at most, no running text
             return node
     return None
@@ -214,12 +224,12 @@ def _script_markup(body: LexborNode) -> str:
     return re.sub(r"\\([\"'/])", r"\1", "".join(parts))  # \" inside a literal is a quote
 
 
-def _main_nav(body: LexborNode, url: str, base: str) -> LexborNode | None:
+def _main_nav(body: LexborNode, url: str, base: str, footer: _Footer) -> LexborNode | None:
     """The navigation element with the most column links (not one inside the footer)."""
     candidates = [
         node
         for node in body.css("nav, div, ul")
-        if (node.tag == "nav" or _matches(node, _NAV_TOKEN)) and not _in_footer(node)
+        if (node.tag == "nav" or _matches(node, _NAV_TOKEN)) and not footer.holds(node)
     ]
     return _most_links(candidates, url, base)
 
@@ -249,13 +259,63 @@ def _matches(node: LexborNode, token: re.Pattern[str]) -> bool:
     return any(token.search(word) for word in tokens)
 
 
-def _in_footer(node: LexborNode) -> bool:
-    current = node.parent
-    while current is not None and current.tag not in ("body", "html"):
-        if current.tag == "footer" or _matches(current, _FOOTER_TOKEN):
-            return True
-        current = current.parent
-    return False
+class _Footer:
+    """Whether an element lies inside the page footer (an ancestor below <body> is a <footer> or
+    named foot/bottom/copyright), each ancestor judged once per page instead of once per element."""
+
+    def __init__(self) -> None:
+        self._is_footer: dict[int, bool] = {}  # hash(element) -> it or an ancestor is a footer
+
+    def holds(self, node: LexborNode) -> bool:
+        path: list[LexborNode] = []
+        inside = False
+        current = node.parent
+        while current is not None and current.tag not in ("body", "html"):
+            known = self._is_footer.get(hash(current))
+            if known is not None:
+                inside = known
+                break
+            path.append(current)
+            current = current.parent
+        for ancestor in reversed(path):
+            inside = inside or ancestor.tag == "footer" or _matches(ancestor, _FOOTER_TOKEN)
+            self._is_footer[hash(ancestor)] = inside
+        return inside
+
+
+def _link_counts(body: LexborNode) -> dict[int, int]:
+    """hash() of each element holding links -> how many `node.css(_LINK_SELECTOR)` finds in it
+    (the element itself included), added up from the links towards the top, each element read once."""
+    index: dict[int, int] = {}
+    parents: list[int] = []
+    depths: list[int] = []
+    keys: list[int] = []
+    totals: list[int] = []
+    for link in body.css(_LINK_SELECTOR):
+        new: list[int] = []
+        top = -1
+        current: LexborNode | None = link
+        while current is not None:
+            key = hash(current)
+            if key in index:
+                top = index[key]
+                break
+            index[key] = len(keys)
+            new.append(len(keys))
+            keys.append(key)
+            parents.append(-1)
+            depths.append(0)
+            totals.append(0)
+            current = current.parent
+        parent, depth = top, depths[top] + 1 if top >= 0 else 0
+        for node_id in reversed(new):
+            parents[node_id], depths[node_id] = parent, depth
+            parent, depth = node_id, depth + 1
+        totals[new[0] if new else index[hash(link)]] += 1
+    for node_id in sorted(range(len(keys)), key=depths.__getitem__, reverse=True):
+        if parents[node_id] >= 0:
+            totals[parents[node_id]] += totals[node_id]
+    return dict(zip(keys, totals, strict=True))
 
 
 # --- links and their levels --------------------------------------------------------------------
@@ -340,14 +400,14 @@ def _same_column(url: str) -> str:
 # --- home page blocks --------------------------------------------------------------------------
 
 
-def _more_blocks(body: LexborNode, url: str, base: str) -> list[tuple[str, str]]:
+def _more_blocks(body: LexborNode, url: str, base: str, footer: _Footer) -> list[tuple[str, str]]:
     """(block title, 更多 URL) of every home block whose heading has a 更多 link."""
     blocks = []
     for anchor in body.css("a[href]"):
         if not _is_more(anchor):
             continue
         target = absolute_url(anchor.attributes.get("href"), base)
-        if target is None or not is_column_url(target, url) or _in_footer(anchor):
+        if target is None or not is_column_url(target, url) or footer.holds(anchor):
             continue
         name = _block_title(anchor)
         if name:

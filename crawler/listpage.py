@@ -203,6 +203,7 @@ class _Links:
         self._zones: dict[int, str] = {}
         self._dates: dict[str, list[tuple[ParsedDate, bool]]] = {}
         self._scripted: set[int] | None = None
+        self._node_texts: dict[int, list[str]] = {}  # an item's gap is read by two steps
         self._pin_marked: set[int] | None = None
         self._onclicks: dict[int, str] | None = None
 
@@ -278,8 +279,6 @@ class _Links:
 
     def texts(self, nodes: list[LexborNode]) -> list[str]:
         """`_texts`: an element without script-like elements inside gives its texts in one call."""
-        if self._scripted is None:
-            self._scripted = _ancestors_of(self.body, self.body.css(", ".join(_SCRIPT_TAGS)))
         texts: list[str] = []
         for node in nodes:
             tag = node.tag
@@ -287,12 +286,38 @@ class _Links:
                 texts.append(node.text_content or "")
             elif tag == "-comment" or tag in _SCRIPT_TAGS:
                 continue
-            elif hash(node) in self._scripted:
-                texts.extend(_texts([node]))
+            else:
+                texts.extend(self._element_texts(node))
+        return texts
+
+    def _element_texts(self, node: LexborNode) -> list[str]:
+        key = hash(node)
+        found = self._node_texts.get(key)
+        if found is None:
+            if key in self._scripted_nodes():
+                found = _texts([node])
             else:
                 # NUL never survives HTML parsing, so it cannot occur inside a text node.
-                texts.extend(node.text(separator="\x00").split("\x00"))
-        return texts
+                found = node.text(separator="\x00").split("\x00")
+            self._node_texts[key] = found
+        return found
+
+    def shows(self, node: LexborNode, word: str) -> bool:
+        """`word in node.text()`, from the texts already read when the element has no script."""
+        tag = node.tag
+        if (
+            tag in ("-text", "-comment")
+            or tag in _SCRIPT_TAGS
+            or hash(node) in self._scripted_nodes()
+        ):
+            return word in node.text()
+        return word in "".join(self._element_texts(node))
+
+    def _scripted_nodes(self) -> set[int]:
+        """The elements with a script-like element inside (or being one)."""
+        if self._scripted is None:
+            self._scripted = _ancestors_of(self.body, self.body.css(", ".join(_SCRIPT_TAGS)))
+        return self._scripted
 
     def pinned(self, node: LexborNode) -> bool:
         """Whether the element holds a 置顶 class or image (itself or inside)."""
@@ -333,7 +358,9 @@ def link_groups(
 ) -> list[LinkGroup]:
     """Every group of repeated link-bearing siblings in these zones of the page, with their items
     read (reading items is most of the work: the caller names the zones it looks at)."""
-    anchors = body.css("a[href], a[onclick]")
+    # lexbor returns an element once per selector it matches: a link with both href and onclick
+    # came twice, and every per-link step was done twice for it (first occurrences keep the order).
+    anchors = list({hash(anchor): anchor for anchor in body.css("a[href], a[onclick]")}.values())
     if not anchors:
         return []
     links = _Links(body, anchors, at)
@@ -682,9 +709,13 @@ def _stands_apart(text: str, span: DateSpan) -> bool:
 def _read_item(
     member: _Member, extent: list[LexborNode], links: _Links, base: str
 ) -> ListItem | None:
-    titles = [_anchor_title(anchor, links) for anchor in member.anchors]
-    best = max(range(len(titles)), key=lambda index: len(titles[index]))
-    anchor, title = member.anchors[best], titles[best]
+    anchors = member.anchors
+    if len(anchors) == 1:
+        anchor, title = anchors[0], _anchor_title(anchors[0], links)
+    else:
+        titles = [_anchor_title(anchor, links) for anchor in anchors]
+        best = max(range(len(titles)), key=lambda index: len(titles[index]))
+        anchor, title = anchors[best], titles[best]
     url = absolute_url(links.hrefs.get(hash(anchor)), base)
     texts = links.texts(extent)
     if sum(len(text.strip()) for text in texts) > MAX_ITEM_TEXT:
@@ -711,8 +742,8 @@ def _read_item(
 
 def _anchor_title(anchor: LexborNode, links: _Links) -> str:
     text = clean_text(anchor.text(separator=" "))
-    attr = clean_text(links.titles.get(hash(anchor)))
-    if len(attr) > len(text) and "://" not in attr:
+    attr = links.titles.get(hash(anchor))
+    if attr and len(attr := clean_text(attr)) > len(text) and "://" not in attr:
         return attr  # the text is often cut short ("…"), the title attribute is whole
     if not text:
         image = anchor.css_first("img[alt]")
@@ -741,7 +772,7 @@ def _is_pinned(extent: list[LexborNode], title: str, links: _Links) -> bool:
             if "置顶" in (node.text_content or ""):
                 return True
             continue
-        if links.pinned(node) or "置顶" in node.text():
+        if links.pinned(node) or links.shows(node, "置顶"):
             return True
     return False
 

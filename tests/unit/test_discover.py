@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
+from crawler import discover
 from crawler.discover import (
     classify,
     discover_columns,
@@ -261,3 +262,24 @@ def test_frame_urls_of_a_framed_portal() -> None:
         HOME + "top.html",
         HOME + "main.html",
     ]
+
+
+def test_link_counts_and_footer_test_agree_with_the_per_element_reading() -> None:
+    """The bottom-up link counts and the memoised footer test give, for every element of a real
+    home page, what a CSS query and a climb per element give."""
+    body = tree_of("home.html").body
+    assert body is not None
+    counts = discover._link_counts(body)
+    footer = discover._Footer()
+    elements = body.css("*")
+    assert any(footer.holds(node) for node in elements)  # the fixture has a footer
+    for node in elements:
+        if node.tag not in ("a", "area"):
+            assert counts.get(hash(node), 0) == len(node.css(discover._LINK_SELECTOR))
+        inside, current = False, node.parent
+        while current is not None and current.tag not in ("body", "html"):
+            if current.tag == "footer" or discover._matches(current, discover._FOOTER_TOKEN):
+                inside = True
+                break
+            current = current.parent
+        assert footer.holds(node) == inside
