@@ -35,6 +35,10 @@ _NORMALIZE = str.maketrans(
 )
 # str.translate looks every character up in a dict (~0.2 µs each): skipped when nothing maps.
 _TO_NORMALIZE = re.compile("[０-９－／．—–\u3000\xa0［］（）]")
+# Every date form holds one of 年 月 (时)间 (日)期 - / . once normalized: most texts of a page
+# (titles, numbers, blanks) hold none and are dismissed by one scan in C; the characters that
+# normalize to - / . are included so that the scan may run before normalizing.
+_MAYBE_DATE = re.compile("[年月间期\-/.０-９－／．—–\u3000\xa0［］（）]")
 
 _TIME = r"(?:[\sT]+\d{1,2}:\d{2}(?::\d{2})?)?"
 _YEAR = r"(?:19|20)\d{2}"
@@ -85,6 +89,8 @@ _URL_DATE_RES = (
 
 def find_date_spans(text: str, at: dt.date | None = None) -> list[DateSpan]:
     """All dates in `text`, in order, with their positions."""
+    if not _MAYBE_DATE.search(text):
+        return []
     at = at or dt.date.today()
     found = []
     normalized = text.translate(_NORMALIZE) if _TO_NORMALIZE.search(text) else text
