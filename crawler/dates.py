@@ -35,10 +35,10 @@ _NORMALIZE = str.maketrans(
 )
 # str.translate looks every character up in a dict (~0.2 µs each): skipped when nothing maps.
 _TO_NORMALIZE = re.compile("[０-９－／．—–\u3000\xa0［］（）]")
-# Every date form holds one of 年 月 (时)间 (日)期 - / . once normalized: most texts of a page
-# (titles, numbers, blanks) hold none and are dismissed by one scan in C; the characters that
-# normalize to - / . are included so that the scan may run before normalizing.
-_MAYBE_DATE = re.compile("[年月间期\-/.０-９－／．—–\u3000\xa0［］（）]")
+# Every date form holds 年, 月, a 日期/时间 label or a - / . separator (once normalized: the
+# characters normalized to one are looked for too). Most texts of a page (titles, numbers, blanks)
+# hold none and are dismissed by one scan in C, before normalizing them.
+_MAYBE_DATE = re.compile("[年月\-/.－／．—–]|日期|时间")
 
 _TIME = r"(?:[\sT]+\d{1,2}:\d{2}(?::\d{2})?)?"
 _YEAR = r"(?:19|20)\d{2}"

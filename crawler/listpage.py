@@ -204,7 +204,9 @@ class _Links:
         self._dates: dict[str, list[tuple[ParsedDate, bool]]] = {}
         self._scripted: set[int] | None = None
         self._node_texts: dict[int, list[str]] = {}  # an item's gap is read by two steps
+        self._node_dates: dict[int, list[tuple[ParsedDate, bool]]] = {}
         self._pin_marked: set[int] | None = None
+        self._pin_shown: bool | None = None
         self._onclicks: dict[int, str] | None = None
 
     def _climb(self, anchor: LexborNode) -> int:
@@ -277,6 +279,24 @@ class _Links:
             found = self._dates[text] = _text_dates(text, self.at)
         return found
 
+    def dates(self, nodes: list[LexborNode]) -> list[tuple[ParsedDate, bool]]:
+        """`text_dates` of every text of the nodes, in order (an element's kept: the gaps of
+        `_dates_lead` are read again as item extents)."""
+        found: list[tuple[ParsedDate, bool]] = []
+        for node in nodes:
+            tag = node.tag
+            if tag == "-text":
+                found.extend(self.text_dates(node.text_content or ""))
+            elif tag != "-comment" and tag not in _SCRIPT_TAGS:
+                key = hash(node)
+                dates = self._node_dates.get(key)
+                if dates is None:
+                    text_dates = self.text_dates
+                    dates = [d for text in self._element_texts(node) for d in text_dates(text)]
+                    self._node_dates[key] = dates
+                found.extend(dates)
+        return found
+
     def texts(self, nodes: list[LexborNode]) -> list[str]:
         """`_texts`: an element without script-like elements inside gives its texts in one call."""
         texts: list[str] = []
@@ -301,6 +321,12 @@ class _Links:
                 found = node.text(separator="\x00").split("\x00")
             self._node_texts[key] = found
         return found
+
+    def shows_pin(self, node: LexborNode) -> bool:
+        """`shows(node, "置顶")`; a page without 置顶 in its text (scripts included) answers at once."""
+        if self._pin_shown is None:
+            self._pin_shown = "置顶" in self.body.text()
+        return self._pin_shown and self.shows(node, "置顶")
 
     def shows(self, node: LexborNode, word: str) -> bool:
         """`word in node.text()`, from the texts already read when the element has no script."""
@@ -670,7 +696,7 @@ def _gap(
 
 
 def _dated(nodes: list[LexborNode], links: _Links) -> bool:
-    return any(links.text_dates(text) for text in links.texts(nodes))
+    return bool(links.dates(nodes))
 
 
 def _texts(nodes: list[LexborNode]) -> list[str]:
@@ -718,9 +744,10 @@ def _read_item(
         anchor, title = anchors[best], titles[best]
     url = absolute_url(links.hrefs.get(hash(anchor)), base)
     texts = links.texts(extent)
-    if sum(len(text.strip()) for text in texts) > MAX_ITEM_TEXT:
+    # The raw length bounds the stripped one: most items are measured without stripping.
+    if sum(map(len, texts)) > MAX_ITEM_TEXT and sum(len(t.strip()) for t in texts) > MAX_ITEM_TEXT:
         return None
-    dates = [found for text in texts for found in links.text_dates(text)]
+    dates = links.dates(extent)
     chosen = _choose_date(dates, links.at)
     if chosen is None and url:
         chosen = date_from_url(url, links.at)
@@ -772,7 +799,7 @@ def _is_pinned(extent: list[LexborNode], title: str, links: _Links) -> bool:
             if "置顶" in (node.text_content or ""):
                 return True
             continue
-        if links.pinned(node) or links.shows(node, "置顶"):
+        if links.pinned(node) or links.shows_pin(node):
             return True
     return False
 
