@@ -38,7 +38,7 @@ _TO_NORMALIZE = re.compile("[０-９－／．—–\u3000\xa0［］（）]")
 # Every date form holds 年, 月, a 日期/时间 label or a - / . separator (once normalized: the
 # characters normalized to one are looked for too). Most texts of a page (titles, numbers, blanks)
 # hold none and are dismissed by one scan in C, before normalizing them.
-_MAYBE_DATE = re.compile("[年月\-/.－／．—–]|日期|时间")
+_MAYBE_DATE = re.compile(r"[年月\-/.－／．—–]|日期|时间")
 
 _TIME = r"(?:[\sT]+\d{1,2}:\d{2}(?::\d{2})?)?"
 _YEAR = r"(?:19|20)\d{2}"
