@@ -188,7 +188,7 @@ class _Links:
         self.tags: list[str] = []
         self.parents: list[int] = []
         self.depths: list[int] = []
-        self.keys: list[int] = []  # hash(node): its memory address, as mem_id but cheaper
+        self.keys: list[int] = []  # hash(node)
         self.index: dict[int, int] = {}  # hash(node) -> node id
         # One bulk query instead of an attribute read per element: most elements have no class.
         self._classed = body.css("[class]")
@@ -198,7 +198,7 @@ class _Links:
         }
         self.titles = {hash(node): node.attrs["title"] or "" for node in body.css("a[title]")}
         self.hrefs = {hash(node): node.attrs["href"] or "" for node in body.css("a[href]")}
-        self.anchor_ids = [self._climb(anchor) for anchor in anchors]
+        self.anchor_ids = self._climb(anchors)
         self.counts = [0] * len(self.nodes)
         self._zones: dict[int, str] = {}
         self._dates: dict[str, list[tuple[ParsedDate, bool]]] = {}
@@ -209,35 +209,41 @@ class _Links:
         self._pin_shown: bool | None = None
         self._onclicks: dict[int, str] | None = None
 
-    def _climb(self, anchor: LexborNode) -> int:
-        """Records the anchor and its ancestors not yet seen; returns the anchor's id."""
-        index, nodes = self.index, self.nodes
-        new: list[int] = []
-        top = -1
-        current: LexborNode | None = anchor
-        while current is not None:
-            tag = current.tag
-            if tag in ("html", "-document"):
-                break
-            key = hash(current)
-            if key in index:
-                top = index[key]
-                break
-            index[key] = len(nodes)
-            new.append(len(nodes))
-            nodes.append(current)
-            self.keys.append(key)
-            self.tags.append(tag or "")
-            self.parents.append(-1)
-            self.depths.append(0)
-            current = current.parent
-        depth = self.depths[top] + 1 if top >= 0 else 0
-        parent = top
-        for node_id in reversed(new):
-            self.parents[node_id] = parent
-            self.depths[node_id] = depth
-            parent, depth = node_id, depth + 1
-        return new[0] if new else index[hash(anchor)]
+    def _climb(self, anchors: list[LexborNode]) -> list[int]:
+        """Records the anchors and their ancestors, each once, an ancestor before its descendants
+        (so that ids in reverse order go bottom-up); returns the anchors' ids."""
+        index, nodes, keys, tags = self.index, self.nodes, self.keys, self.tags
+        parents, depths = self.parents, self.depths
+        ids = []
+        for anchor in anchors:
+            path: list[LexborNode] = []  # the ancestors not seen yet, from the anchor up
+            path_keys: list[int] = []
+            parent = -1
+            current: LexborNode | None = anchor
+            while current is not None:
+                key = hash(current)  # the node's memory address, as mem_id but cheaper
+                seen = index.get(key)
+                if seen is not None:
+                    parent = seen
+                    break
+                if current.tag in ("html", "-document"):
+                    break
+                path.append(current)
+                path_keys.append(key)
+                current = current.parent
+            depth = depths[parent] + 1 if parent >= 0 else 0
+            for position in range(len(path) - 1, -1, -1):
+                node_id = len(nodes)
+                node = path[position]
+                index[path_keys[position]] = node_id
+                nodes.append(node)
+                keys.append(path_keys[position])
+                tags.append(node.tag or "")
+                parents.append(parent)
+                depths.append(depth)
+                parent, depth = node_id, depth + 1
+            ids.append(parent)
+        return ids
 
     def class_of(self, node: LexborNode) -> str:
         return self.classes.get(hash(node)) or ""
@@ -440,9 +446,10 @@ def _best_holders(links: _Links, anchors: list[LexborNode]) -> list[int]:
             targets[node_id] = {_target(anchor, links)}
         elif len(found) <= MAX_LINKS_PER_ITEM:
             found.add(_target(anchor, links))
-    bottom_up = sorted(range(len(nodes)), key=depths.__getitem__, reverse=True)
-    for node_id in bottom_up:
+    counts, classes, keys = links.counts, links.classes, links.keys
+    for node_id in range(len(nodes) - 1, -1, -1):  # bottom-up: a node's set is whole here
         found, parent = targets[node_id], parents[node_id]
+        counts[node_id] = len(found) if found else 0
         if parent < 0 or found is None:
             continue
         above = targets[parent]
@@ -451,9 +458,6 @@ def _best_holders(links: _Links, anchors: list[LexborNode]) -> list[int]:
             targets[parent] = found if len(found) > MAX_LINKS_PER_ITEM else set(found)
         elif len(above) <= MAX_LINKS_PER_ITEM:
             above |= found
-    counts, classes, keys = links.counts, links.classes, links.keys
-    for node_id, found in enumerate(targets):
-        counts[node_id] = len(found) if found else 0
 
     # Which item-sized elements repeat under each parent, per tag (with their class).
     candidate = [
@@ -472,7 +476,7 @@ def _best_holders(links: _Links, anchors: list[LexborNode]) -> list[int]:
     # Top-down: the best holder on the path from a node up (a lower one wins a tie).
     best = [-1] * len(nodes)
     sizes = [0] * len(nodes)
-    for node_id in reversed(bottom_up):
+    for node_id in range(len(nodes)):  # top-down
         if not candidate[node_id]:
             continue
         size = repeats[(parents[node_id], tags[node_id])]
