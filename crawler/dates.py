@@ -78,6 +78,9 @@ _DATE_RE = re.compile(
 # A digit right after another begins no date (each alternative starting with a digit wants none
 # before it), except a 0, which may begin a hanzi year (〇 is also typed 0): those are skipped.
 _DATE_START = re.compile(rf"[\d{_HANZI_DIGIT}发成印更公时日t\[(【〔](?<!\d[^\D0])")
+# Without 年 no hanzi-digit or year-month-day form is possible: no hanzi digit (nor O, o, 0 typed
+# for 〇) begins a date, and a digit right after another never does.
+_DATE_START_PLAIN = re.compile(r"[\d发成印更公时日t\[(【〔](?<!\d\d)")
 
 # Article URLs of the common CMSs carry the publication date in their path.
 _URL_DATE_RES = (
@@ -107,7 +110,8 @@ def _date_matches(text: str) -> Iterator[re.Match[str]]:
     """`_DATE_RE.finditer(text)`: leftmost matches, each search resuming where the last match ended
     (lookbehinds and ^ still see the whole text)."""
     # search() from where the last match ended: no match object for the starts inside a date.
-    search, match_at = _DATE_START.search, _DATE_RE.match
+    search = (_DATE_START if "年" in text else _DATE_START_PLAIN).search
+    match_at = _DATE_RE.match
     start = search(text)
     while start is not None:
         match = match_at(text, start.start())

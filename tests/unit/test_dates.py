@@ -162,6 +162,7 @@ def test_date_from_url(url: str, expected: dt.date | None) -> None:
         "123/04/05 [3.5] (03-05) 发布日期：20240305 ./202403/t20240305_1.html",
         "tt20240305_1.html 时间：2024年3月5日 10:30 03-05-06 3月5日3月6日",
         "２０２４－０３－０５　［03-05］",
+        "11520400MB7750276/2024-07000 2024-03-05 O3-05 1203-05 (3.5)",  # no 年: fewer starts
     ],
 )
 def test_date_scan_tries_every_place_a_date_can_begin(text: str) -> None:
