@@ -90,7 +90,7 @@ def extract_tree(
     meta = {name.lower(): value for name, value in facts.meta.items()}
     if kind_hint == "article" or (kind_hint != "list" and _meta_says_article(meta, url)):
         return _article(tree, url, at, facts, meta)
-    listing = extract_list(tree, url, at)
+    listing = extract_list(tree, url, at, base)
     if (
         kind_hint != "list"
         and len(listing.items) < MIN_LIST_ITEMS
@@ -114,9 +114,10 @@ def _check_input(html: object, url: object, at: object, kind_hint: object) -> No
         raise TypeError(
             f"html must be str, got {type(html).__name__} (decode bytes with decode_html)"
         )
-    if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https", "file"):
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ("http", "https", "file"):
         raise ValueError(f"url {url!r} is not an absolute http(s) or file URL")
-    if urlsplit(url).scheme != "file" and not urlsplit(url).netloc:
+    if parts.scheme != "file" and not parts.netloc:
         raise ValueError(f"url {url!r} has no host")
     if not isinstance(at, dt.date):
         raise TypeError(f"at must be a datetime.date (the monitoring time point), got {at!r}")

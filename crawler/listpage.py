@@ -103,12 +103,14 @@ class ListResult(msgspec.Struct, omit_defaults=True):
     browser_reason: str | None = None  # iframe, ajax, document.write, script builds the list
 
 
-def extract_list(tree: LexborHTMLParser, url: str, at: dt.date) -> ListResult:
-    """Read the main list of a column page."""
+def extract_list(
+    tree: LexborHTMLParser, url: str, at: dt.date, base: str | None = None
+) -> ListResult:
+    """Read the main list of a column page (`base`: the page's `page_base`, when the caller has it)."""
     body = tree.body
     if body is None:
         return ListResult()
-    base = page_base(tree, url)
+    base = page_base(tree, url) if base is None else base
     groups = link_groups(body, base, at, zones=(MAIN,))
     main = _best([group for group in groups if group.dated])
     if main is not None:
@@ -849,7 +851,8 @@ def node_zone(node: LexborNode, cache: dict[int, str] | None = None) -> str:
 
 
 def _own_zone(node: LexborNode) -> str:
-    return _own_zone_of(node.tag or "", node.id, node.attributes.get("class"))
+    # attrs reads one attribute; attributes would build them all
+    return _own_zone_of(node.tag or "", node.id, node.attrs.get("class"))
 
 
 @functools.lru_cache(maxsize=4096)  # a site's template repeats its ids and classes page after page
@@ -987,7 +990,7 @@ def _pager_links(tree: LexborHTMLParser, base: str, url: str) -> list[str]:
     """Ordinary pagers: numbered links and 下一页."""
     containers: dict[int, tuple[LexborNode, dict[int, str], list[str]]] = {}
     for anchor in tree.css("a[href]"):
-        text = clean_text(anchor.text()).strip("[]【】 ").lower()
+        text = " ".join(anchor.text().split()).strip("[]【】 ").lower()  # clean_text, inlined
         is_number = text.isdigit() and len(text) <= 4
         if not is_number and text not in _NEXT_WORDS:
             continue
