@@ -138,10 +138,10 @@ def frame_urls(tree: LexborHTMLParser, url: str) -> list[str]:
     base = page_base(tree, url)
     found = []
     for frame in tree.css("frame[src], iframe[src]"):
-        attributes = frame.attributes
-        if attributes.get("width") == "0" or attributes.get("height") == "0":
+        attrs = frame.attrs
+        if attrs.get("width") == "0" or attrs.get("height") == "0":
             continue
-        target = absolute_url(attributes.get("src"), base)
+        target = absolute_url(attrs.get("src"), base)
         if target and _host(urlsplit(target).netloc) == _host(urlsplit(url).netloc):
             found.append(target)
     return list(dict.fromkeys(found))
@@ -151,9 +151,9 @@ def find_sitemap_url(tree: LexborHTMLParser, url: str) -> str | None:
     """The URL of the 网站地图 / 站点地图 link, if the page has one."""
     base = page_base(tree, url)
     for anchor in tree.css("a[href]"):
-        label = clean_text(anchor.text()) + (anchor.attributes.get("title") or "")
+        label = clean_text(anchor.text()) + (anchor.attrs.get("title") or "")
         if any(name in label for name in _SITEMAP_NAMES):
-            return absolute_url(anchor.attributes.get("href"), base)
+            return absolute_url(anchor.attrs.get("href"), base)
     return None
 
 
@@ -199,7 +199,7 @@ def _link_row(body: LexborNode, url: str, base: str, footer: _Footer) -> LexborN
         for link in links:
             known = names_of.get(hash(link))
             if known is None:
-                target = absolute_url(link.attributes.get("href"), base)
+                target = absolute_url(link.attrs.get("href"), base)
                 known = names_of[hash(link)] = (_link_name(link), is_column_url(target, url))
             read.append(known)
         names = [name for name, is_column in read if is_column]
@@ -218,7 +218,7 @@ def _script_markup(body: LexborNode) -> str:
     parts = []
     for script in body.css("script"):
         code = script.text()
-        if script.attributes.get("src") or "<a" not in code:
+        if script.attrs.get("src") or "<a" not in code:
             continue
         parts += [single or double for single, double in _JS_STRING.findall(code)]
     return re.sub(r"\\([\"'/])", r"\1", "".join(parts))  # \" inside a literal is a quote
@@ -246,7 +246,7 @@ def _most_links(nodes: list[LexborNode], url: str, base: str) -> LexborNode | No
         count = sum(
             1
             for anchor in node.css("a[href]")
-            if is_column_url(absolute_url(anchor.attributes.get("href"), base), url)
+            if is_column_url(absolute_url(anchor.attrs.get("href"), base), url)
         )
         if count > best_count:
             best, best_count = node, count
@@ -254,8 +254,8 @@ def _most_links(nodes: list[LexborNode], url: str, base: str) -> LexborNode | No
 
 
 def _matches(node: LexborNode, token: re.Pattern[str]) -> bool:
-    attributes = node.attributes
-    tokens = f"{attributes.get('id') or ''} {attributes.get('class') or ''}".lower().split()
+    attrs = node.attrs
+    tokens = f"{attrs.get('id') or ''} {attrs.get('class') or ''}".lower().split()
     return any(token.search(word) for word in tokens)
 
 
@@ -328,7 +328,7 @@ def _links_in(
     seen: set[str] = set()
     zones: dict[int, str] = {}
     for anchor in root.css(_LINK_SELECTOR):
-        target = absolute_url(anchor.attributes.get("href"), base)
+        target = absolute_url(anchor.attrs.get("href"), base)
         name = _link_name(anchor)
         if target is None or not name or not is_column_url(target, url):
             continue
@@ -355,12 +355,12 @@ def _links_in(
 
 def _link_name(anchor: LexborNode) -> str:
     """The link text; else its title or alt (an image map's <area>); else its image's alt/title."""
-    attributes = anchor.attributes
-    name = clean_text(anchor.text()) or clean_text(attributes.get("title") or attributes.get("alt"))
+    attrs = anchor.attrs
+    name = clean_text(anchor.text()) or clean_text(attrs.get("title") or attrs.get("alt"))
     if not name:
         image = anchor.css_first("img")
         if image is not None:
-            name = clean_text(image.attributes.get("alt") or image.attributes.get("title"))
+            name = clean_text(image.attrs.get("alt") or image.attrs.get("title"))
     return name.strip("·•>»› ")
 
 
@@ -406,7 +406,7 @@ def _more_blocks(body: LexborNode, url: str, base: str, footer: _Footer) -> list
     for anchor in body.css("a[href]"):
         if not _is_more(anchor):
             continue
-        target = absolute_url(anchor.attributes.get("href"), base)
+        target = absolute_url(anchor.attrs.get("href"), base)
         if target is None or not is_column_url(target, url) or footer.holds(anchor):
             continue
         name = _block_title(anchor)
@@ -423,10 +423,10 @@ def _is_more(anchor: LexborNode) -> bool:
         return False
     hints = " ".join(
         (
-            anchor.attributes.get("class") or "",
-            anchor.attributes.get("title") or "",
-            *(img.attributes.get("alt") or "" for img in anchor.css("img")),
-            *(img.attributes.get("src") or "" for img in anchor.css("img")),
+            anchor.attrs.get("class") or "",
+            anchor.attrs.get("title") or "",
+            *(img.attrs.get("alt") or "" for img in anchor.css("img")),
+            *(img.attrs.get("src") or "" for img in anchor.css("img")),
         )
     ).lower()
     return "more" in hints or "更多" in hints
@@ -435,7 +435,7 @@ def _is_more(anchor: LexborNode) -> bool:
 def _block_title(more: LexborNode) -> str | None:
     """The heading shown before a 更多 link: its title attribute, or the nearest short text
     before it within the block."""
-    title = clean_text(more.attributes.get("title")).replace("更多", "").strip(">» ")
+    title = clean_text(more.attrs.get("title")).replace("更多", "").strip(">» ")
     if 2 <= len(title) <= _MAX_NAME:
         return title
     node: LexborNode | None = more
@@ -466,7 +466,7 @@ def _heading_in(node: LexborNode) -> str | None:
         sub for sub in node.css(_HEADING_TAGS) if _is_heading_text(clean_text(sub.text()))
     ]
     for sub in candidates:
-        classes = (sub.attributes.get("class") or "").lower().split()
+        classes = (sub.attrs.get("class") or "").lower().split()
         if any(_ACTIVE_TOKEN.match(word) for word in classes):
             return clean_text(sub.text())
     tabs = {clean_text(sub.text()) for sub in candidates}

@@ -197,9 +197,9 @@ def _looks_like_article(tree: LexborHTMLParser) -> bool:
 def _meta(tree: LexborHTMLParser) -> dict[str, str]:
     meta: dict[str, str] = {}
     for node in tree.css("meta[name]"):
-        name = (node.attributes.get("name") or "").strip()
+        name = (node.attrs.get("name") or "").strip()
         if name and name not in meta:
-            meta[name] = clean_text(node.attributes.get("content"))
+            meta[name] = clean_text(node.attrs.get("content"))
     return meta
 
 

@@ -38,20 +38,20 @@ def read_identity(tree: LexborHTMLParser, url: str) -> Footer:
 
 def _meta_site_code(tree: LexborHTMLParser) -> str | None:
     for meta in tree.css("meta[name]"):
-        if (meta.attributes.get("name") or "").lower() == "siteidcode":
-            return clean_text(meta.attributes.get("content")) or None
+        if (meta.attrs.get("name") or "").lower() == "siteidcode":
+            return clean_text(meta.attrs.get("content")) or None
     return None
 
 
 def _jiucuo_code(tree: LexborHTMLParser) -> str | None:
     """`<script id="_jiucuo_" sitecode=…>`, a jiucuo.html?site_code=… link, or an inline script."""
     for script in tree.css("script"):
-        attributes = script.attributes
-        code = attributes.get("sitecode") or attributes.get("site_code")
+        attrs = script.attrs
+        code = attrs.get("sitecode") or attrs.get("site_code")
         if code:
             return clean_text(code)
     for node in tree.css("a[href], script:not([src])"):
-        haystack = node.attributes.get("href") or node.text()
+        haystack = node.attrs.get("href") or node.text()
         if "jiucuo" in haystack or "site_code" in haystack.lower():
             match = _JIUCUO_CODE.search(haystack)
             if match:
@@ -61,7 +61,7 @@ def _jiucuo_code(tree: LexborHTMLParser) -> str | None:
 
 def _police_link(tree: LexborHTMLParser) -> str | None:
     for anchor in tree.css("a[href*='beian.gov.cn']"):
-        match = _POLICE_LINK.search(anchor.attributes.get("href") or "")
+        match = _POLICE_LINK.search(anchor.attrs.get("href") or "")
         if match:
             return match.group(1)
     return None
@@ -71,8 +71,8 @@ def _has_conac(tree: LexborHTMLParser) -> bool:
     if tree.css_first("#_ideConac"):
         return True
     for node in tree.css("script, a[href], img[src]"):
-        attributes = node.attributes
+        attrs = node.attrs
         # The usual mark is written by an inline document.write(unescape("…conac.cn/js/…"))
-        if "conac.cn" in (attributes.get("src") or attributes.get("href") or node.text()):
+        if "conac.cn" in (attrs.get("src") or attrs.get("href") or node.text()):
             return True
     return False

@@ -790,7 +790,7 @@ def _anchor_title(anchor: LexborNode, links: _Links) -> str:
         return attr  # the text is often cut short ("…"), the title attribute is whole
     if not text:
         image = anchor.css_first("img[alt]")
-        return clean_text(image.attributes.get("alt") or "") if image else ""
+        return clean_text(image.attrs.get("alt") or "") if image else ""
     return text
 
 
@@ -880,8 +880,8 @@ def _own_zone_of(tag: str, element_id: str | None, class_name: str | None) -> st
 
 
 def _tokens(node: LexborNode) -> list[str]:
-    attributes = node.attributes
-    return f"{attributes.get('id') or ''} {attributes.get('class') or ''}".lower().split()
+    attrs = node.attrs
+    return f"{attrs.get('id') or ''} {attrs.get('class') or ''}".lower().split()
 
 
 # --- blank and script-built lists --------------------------------------------------------------
@@ -905,13 +905,13 @@ def script_built_reason(tree: LexborHTMLParser) -> str | None:
     """Why the page's list is produced by script (and needs a browser), or None."""
     zones: dict[int, str] = {}
     for frame in tree.css("iframe"):
-        attributes = frame.attributes
-        hidden = attributes.get("width") == "0" or attributes.get("height") == "0"
-        hidden = hidden or "display:none" in (attributes.get("style") or "").replace(" ", "")
+        attrs = frame.attrs
+        hidden = attrs.get("width") == "0" or attrs.get("height") == "0"
+        hidden = hidden or "display:none" in (attrs.get("style") or "").replace(" ", "")
         if not hidden and node_zone(frame, zones) != CHROME:
             return "iframe"
     for script in tree.css("script"):
-        if script.attributes.get("src"):
+        if script.attrs.get("src"):
             continue
         code = script.text()
         if (
@@ -1004,7 +1004,7 @@ def _pager_links(tree: LexborHTMLParser, base: str, url: str) -> list[str]:
         is_number = text.isdigit() and len(text) <= 4
         if not is_number and text not in _NEXT_WORDS:
             continue
-        target = absolute_url(anchor.attributes.get("href"), base)
+        target = absolute_url(anchor.attrs.get("href"), base)
         if target is None:
             continue
         container = anchor.parent
@@ -1064,7 +1064,7 @@ def clean_text(text: str | None) -> str:
 def page_base(tree: LexborHTMLParser, url: str) -> str:
     """The URL relative links resolve against (`<base href>` when the page sets one)."""
     base = tree.css_first("base[href]")
-    return urljoin(url, base.attributes.get("href") or "") if base else url
+    return urljoin(url, base.attrs.get("href") or "") if base else url
 
 
 @functools.lru_cache(maxsize=4096)  # the same hrefs recur on a page and across a site's pages
