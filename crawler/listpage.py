@@ -208,7 +208,6 @@ class _Links:
         self._node_texts: dict[int, list[str]] = {}  # an item's gap is read by two steps
         self._node_dates: dict[int, list[tuple[ParsedDate, bool]]] = {}
         self._pin_marked: set[int] | None = None
-        self._pin_shown: bool | None = None
         self._onclicks: dict[int, str] | None = None
 
     def _climb(self, anchors: list[LexborNode]) -> list[int]:
@@ -333,12 +332,6 @@ class _Links:
                 found = node.text(separator="\x00").split("\x00")
             self._node_texts[key] = found
         return found
-
-    def shows_pin(self, node: LexborNode) -> bool:
-        """`shows(node, "置顶")`; a page without 置顶 in its text (scripts included) answers at once."""
-        if self._pin_shown is None:
-            self._pin_shown = "置顶" in self.body.text()
-        return self._pin_shown and self.shows(node, "置顶")
 
     def shows(self, node: LexborNode, word: str) -> bool:
         """`word in node.text()`, from the texts already read when the element has no script."""
@@ -815,7 +808,7 @@ def _is_pinned(extent: list[LexborNode], title: str, links: _Links) -> bool:
             if "置顶" in (node.text_content or ""):
                 return True
             continue
-        if links.pinned(node) or links.shows_pin(node):
+        if links.pinned(node) or links.shows(node, "置顶"):
             return True
     return False
 
