@@ -1064,8 +1064,8 @@ def page_base(tree: LexborHTMLParser, url: str) -> str:
 def absolute_url(href: str | None, base: str) -> str | None:
     """An absolute http(s) URL without fragment; None for javascript:, mailto:, anchors and junk."""
     href = (href or "").strip()
-    if not href or href.startswith("#"):
-        return None
+    if not href or href.startswith("#") or href[:11].lower() == "javascript:":
+        return None  # urljoin keeps a javascript: link as it is: never http(s)
     try:
         target = urldefrag(urljoin(base, href)).url
         scheme = urlsplit(target).scheme
