@@ -212,6 +212,7 @@ class BrowserPool:
         self.idle_stop_s = idle_stop_s
         self.on_launch = on_launch  # metrics hook, called after every browser launch
         self.contexts_created = 0
+        self.tabs_opened = 0
         self.browser_launches = 0
         self.idle_stops = 0
         self._renders = 0  # renders started and not finished, waiting for a slot included
@@ -296,6 +297,7 @@ class BrowserPool:
             assert slot.context is not None
             # Bounded: a browser killed while it opens the page never answers.
             slot.tab = tab = await asyncio.wait_for(slot.context.new_page(), CLOSE_S)
+            self.tabs_opened += 1
             tab.set_default_timeout(self.page_timeout_s * 1000)
             # Through the slot, to whichever page the tab is rendering now.
             tab.on("request", lambda request: slot.traffic.started(request))
