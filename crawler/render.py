@@ -39,6 +39,28 @@ from crawler.netguard import BLOCKED, NetPolicy
 from crawler.politeness import Gate
 
 DEFAULT_EXECUTABLE = "/usr/bin/chromium"
+# Playwright passes a --disable-features of its own, and Chromium keeps only the last one: ours
+# repeats Playwright's (1.65; test_render checks it still covers it) and adds the omnibox popup's
+# WebUI, two renderers per window (≈0.3 CPU-s and ≈300 MB each tab) a headless page never shows.
+PLAYWRIGHT_DISABLED_FEATURES = (
+    "AimEnabled",
+    "AvoidCorsURLLoaderRestartOnRedirect",
+    "AvoidUnnecessaryBeforeUnloadCheckSync",
+    "DestroyProfileOnBrowserClose",
+    "HttpsFirstBalancedModeAutoEnable",
+    "HttpsUpgrades",
+    "LensOverlay",
+    "MediaRouter",
+    "NetworkTimeServiceQuerying",
+    "OptimizationHints",
+    "PaintHolding",
+    "PreconnectToSearch",
+    "TcpPortRandomizationWin",
+    "ThirdPartyStoragePartitioning",
+    "msEdgeUpdateLaunchServicesPreferredVersion",
+    "msForceBrowserSignIn",
+)
+DISABLED_FEATURES = (*PLAYWRIGHT_DISABLED_FEATURES, "WebUIOmniboxPopup", "WebUIOmniboxAimPopup")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -47,13 +69,14 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    "--disable-features=" + ",".join(DISABLED_FEATURES),
 ]
 BLOCKED_TYPES = {"image", "font", "media"}
 SETTLE_S = 2.0  # longest wait for the network to go quiet after `load`
 QUIET_S = 0.25  # no request in flight for this long = the script has drawn what it loaded
 # A page whose main thread answers no probe for this long while none of its requests is being
-# fetched or queued is held by its own script (an endless loop): a list script runs in milliseconds, and
-# waiting on for the page deadline, then trying again, would only spin a CPU core all that time.
+# fetched or queued is held by its own script (an endless loop): a list script runs in
+# milliseconds, and waiting for the page deadline, then trying again, would only spin a CPU core.
 HUNG_S = 3.0
 PROBE_EVERY_S = 0.5
 CLOSE_S = 5.0  # a page or context that does not close within this is abandoned with its browser

@@ -7,17 +7,21 @@ import contextlib
 import json
 import os
 import signal
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
 from aiohttp import web
+from playwright.async_api import async_playwright
 
+from bench.perf_common import descendants
 from crawler.extract import extract_page
 from crawler.listpage import newest
 from crawler.model import ColumnRef
 from crawler.netguard import NetPolicy
 from crawler.politeness import Politeness
 from crawler.render import (
+    DISABLED_FEATURES,
     NO_LIST_REASON,
     BrowserPool,
     BrowserUnavailable,
@@ -419,6 +423,39 @@ async def test_a_page_read_stops_running_once_returned(site: Site, pool: Browser
     assert ticks >= 1  # the timer ran while the page was open
     await asyncio.sleep(0.5)  # ten periods of the timer
     assert site.hits.count("/tick/") == ticks
+
+
+def _cmdline(pid: int) -> bytes:
+    """A process's command line, arguments space-separated (renderers rewrite theirs so)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        return b""  # ended meanwhile
+
+
+async def test_our_disabled_features_still_cover_playwrights() -> None:
+    """Chromium keeps only the last --disable-features, so ours replaces Playwright's own list:
+    it must hold every feature this Playwright disables."""
+    before = set(browser_pids())
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM)
+        try:
+            (pid,) = set(browser_pids()) - before
+            switches = [a for a in _cmdline(pid).split() if a.startswith(b"--disable-features=")]
+        finally:
+            await browser.close()
+    playwrights = set(switches[-1].split(b"=", 1)[1].decode().split(","))
+    assert playwrights and playwrights <= set(DISABLED_FEATURES)
+
+
+async def test_windows_have_no_omnibox_renderers(site: Site) -> None:
+    before = set(browser_pids())  # the module's shared pool may have one running
+    async with BrowserPool(CHROMIUM, contexts=1, policy=FARM) as pool:
+        assert (await pool.render(site.url + "/inline/")).error is None
+        (browser,) = set(browser_pids()) - before
+        commands = [_cmdline(pid) for pid in descendants(browser)]
+        renderers = [command for command in commands if b"--type=renderer" in command]
+        assert renderers and not [c for c in renderers if b"--top-chrome-webui" in c]
 
 
 async def test_contexts_are_recycled(site: Site) -> None:
