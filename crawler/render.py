@@ -1,10 +1,13 @@
 """Render script-built column lists in headless Chromium (Debian's, through Playwright).
 
-A bounded pool of browser contexts, each recycled after N pages. Chromium (≈0.65 GB) is launched on
-the first page that needs it and, with `idle_stop_s`, stopped once no page has been rendered for that
-long (a render in progress is never cut). Images, fonts and media are never fetched, and a page may only reach its own origin (a page on the internet must not make the worker
-probe other hosts or its own loopback services). Every page has a hard deadline, so an endless script
-costs one timeout, never the worker. Same-origin iframes are inlined into the returned HTML.
+A bounded pool of browser contexts, each recycled after N pages, each with one tab that goes from
+page to page (a tab is a headless window, dearer than the page in it). Chromium (≈0.65 GB) is
+launched on the first page that needs it and, with `idle_stop_s`, stopped once no page has been
+rendered for that long (a render in progress is never cut). Images, fonts and media are never
+fetched, and a page may only reach its own origin (a page on the internet must not make the worker
+probe other hosts or its own loopback services). Every page has a hard deadline, and a page whose
+script holds its thread is given up after HUNG_S, so an endless script costs seconds of one core,
+never the worker. Same-origin iframes are inlined into the returned HTML.
 """
 
 from __future__ import annotations
