@@ -479,7 +479,9 @@ class BrowserPool:
         finally:
             result.blocked = slot.blocked
             slot.page = None
-            await self._leave(slot, page, clean=not result.error)
+            # A page that timed out or crashed may be stuck; one that answered (an HTTP error
+            # or a WAF wall included) leaves a tab fit for the next page.
+            await self._leave(slot, page, stuck=result.error in TRANSIENT_RENDER_ERRORS)
             traffic.closed.set()  # its requests still waiting or fetching give up their host slots
         if result.error:
             result.error = slot.failure or result.error  # the guard's reason, not ERR_FAILED
@@ -504,11 +506,11 @@ class BrowserPool:
             return
         result.html = html
 
-    async def _leave(self, slot: _Slot, page: Page, clean: bool) -> None:
-        """Stop the page's scripts and requests: a page read cleanly is left for about:blank, and
-        its tab serves the next page; a page that failed (it may be stuck in a script or a
-        request) is closed with its tab, and a tab that will not close, with its context."""
-        if clean:
+    async def _leave(self, slot: _Slot, page: Page, stuck: bool) -> None:
+        """Stop the page's scripts and requests: a page is left for about:blank, and its tab
+        serves the next page; a `stuck` page (in a script or a request), or one that will not
+        leave, is closed with its tab, and a tab that will not close, with its context."""
+        if not stuck:
             try:
                 await asyncio.wait_for(page.goto("about:blank"), CLOSE_S)
                 return

@@ -411,6 +411,11 @@ async def test_one_tab_per_context_renders_page_after_page(site: Site) -> None:
         forms = ["inline", "ajax", "iframe", "docwrite", "inline"]
         results = [await render_column(pool, column(site, f"/{form}/"), AT) for form in forms]
         assert [r.latest for r in results] == [NEWEST[form] for form in forms]
+        # A page that answered with an error leaves the tab as fit as a page read.
+        missing = await render_column(pool, column(site, "/no-such-column/"), AT)
+        assert not missing.measured and missing.fetch.status == 404
+        again = await render_column(pool, column(site, "/ajax/"), AT)
+        assert again.measured and again.latest == NEWEST["ajax"]
         assert pool.tabs_opened == 1 and pool.contexts_created == 1
 
 
