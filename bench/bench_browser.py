@@ -2,10 +2,17 @@
 
     .venv/bin/python bench/bench_browser.py                 # 200 pages
     .venv/bin/python bench/bench_browser.py --pages 2000    # the long run: memory must stay flat
+    .venv/bin/python bench/bench_browser.py --farm 100      # the columns a 100-site sweep renders
 
 Every 100 pages it prints pages/s and the RSS of this process and of its Chromium processes (read
 from /proc; Chromium's summed RSS counts shared pages once per process, so its PSS is printed too),
 so growth across context recycling shows. Bounded by --pages and --max-seconds.
+
+Both modes print the CPU-seconds spent, split as the Python side (this thread: the pool, the
+route guard, extraction) and Chromium with its Playwright driver, and per render.
+`--farm N` renders, through `render_column`, every script-built column of the simulated province
+of N sites (bench/perf_sweep.py's, seed 1) whose home page is up: the renders the browser role
+does in that sweep (the farm answers from a thread of its own, not counted).
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import asyncio
 import json
 import os
 import sys
+import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,6 +30,7 @@ from typing import NamedTuple
 
 from aiohttp import web
 
+from bench.perf_common import cpu_seconds
 from crawler.model import ColumnRef
 from crawler.netguard import NetPolicy
 from crawler.render import DEFAULT_EXECUTABLE, BrowserPool, chromium_available, render_column
@@ -31,6 +40,7 @@ AT = date(2024, 3, 20)
 FORMS = ("inline", "ajax", "iframe")
 ITEMS_PER_LIST = 20
 REPORT_EVERY = 100
+FARM_SEED = 1  # bench/perf_sweep.py's province
 
 BUILD = """<script>
 function build(items) {
@@ -136,6 +146,29 @@ class Memory(NamedTuple):
         )
 
 
+class Cpu(NamedTuple):
+    """CPU-seconds so far: the calling thread (the pool's Python side) and Chromium + driver."""
+
+    python: float
+    chromium: float
+
+    @staticmethod
+    def now() -> Cpu:
+        own = os.times()
+        # The tree's total minus this process's own threads: the driver, Chromium and its
+        # renderers, those that ended included.
+        return Cpu(time.thread_time(), cpu_seconds(os.getpid()) - own.user - own.system)
+
+    def since(self, before: Cpu, renders: int) -> str:
+        python, chromium = self.python - before.python, self.chromium - before.chromium
+        per = max(renders, 1)
+        return (
+            f"cpu python {python:.2f} s + chromium {chromium:.2f} s = {python + chromium:.2f} s"
+            f" for {renders} renders ({1000 * (python + chromium) / per:.0f} ms/render:"
+            f" python {1000 * python / per:.0f}, chromium {1000 * chromium / per:.0f})"
+        )
+
+
 def memory() -> Memory:
     chromium = []
     for pid in descendants(os.getpid()):
@@ -163,6 +196,7 @@ async def bench(pages: int, contexts: int, recycle_after: int, max_seconds: floa
     base = f"http://127.0.0.1:{runner.addresses[0][1]}"
     counts = {"done": 0, "measured": 0, "correct": 0}
     errors: dict[str, int] = {}
+    renders: dict[str, int] = {}
     started = time.monotonic()
     deadline = started + max_seconds
     window = [started, 0]  # time and count at the last report
@@ -174,7 +208,9 @@ async def bench(pages: int, contexts: int, recycle_after: int, max_seconds: floa
             recycle_after=recycle_after,
             page_timeout_s=20,
             policy=NetPolicy([LOOPBACK]),
+            on_render=lambda outcome, _: count(renders, outcome),
         ) as pool:
+            cpu = Cpu.now()
             queue = iter(range(pages))
 
             async def worker() -> None:
@@ -191,7 +227,7 @@ async def bench(pages: int, contexts: int, recycle_after: int, max_seconds: floa
                         counts["measured"] += 1
                         counts["correct"] += facts.latest == items(n)[0]["date"]
                     else:
-                        errors[facts.reason or "?"] = errors.get(facts.reason or "?", 0) + 1
+                        count(errors, facts.reason or "?")
                     if counts["done"] % REPORT_EVERY == 0:
                         report(counts, started, window, pool)
 
@@ -203,9 +239,79 @@ async def bench(pages: int, contexts: int, recycle_after: int, max_seconds: floa
                 f" contexts created {pool.contexts_created}, browser launches"
                 f" {pool.browser_launches}; {memory()}; failures {errors or 'none'}"
             )
+            print(f"renders {renders}; {Cpu.now().since(cpu, sum(renders.values()))}")
     finally:
         await runner.cleanup()
     return 0 if counts["correct"] == counts["done"] == pages else 1
+
+
+def count(counter: dict[str, int], key: str) -> None:
+    counter[key] = counter.get(key, 0) + 1
+
+
+def farm_columns(sites: int) -> tuple[list[tuple[ColumnRef, dict]], threading.Event]:
+    """Start the province of `sites` sites in a thread; its script-built columns (with what the
+    manifest says of each) and the event that stops the farm."""
+    from farm.province import generate_province
+    from farm.server import FarmServer
+
+    ready: list[list[tuple[ColumnRef, dict]]] = []
+    started, stop = threading.Event(), threading.Event()
+
+    async def run() -> None:
+        province = generate_province(sites, FARM_SEED, AT)
+        async with FarmServer(province):
+            columns = [
+                (ColumnRef(name=c["name"], url=c["url"], category=c["category"]), c)
+                for site in province.manifest()["sites"]
+                if site["availability"]["home"] == "up"
+                for c in site["columns"]
+                if c["how"]
+            ]
+            ready.append(columns)
+            started.set()
+            while not stop.is_set():
+                await asyncio.sleep(0.1)
+
+    threading.Thread(target=lambda: asyncio.run(run()), daemon=True).start()
+    if not started.wait(60):
+        raise RuntimeError("the farm did not start")
+    return ready[0], stop
+
+
+async def bench_farm(sites: int, contexts: int) -> int:
+    """Render the province's script-built columns as the browser role does; compare each with
+    the manifest (newest date, or unmeasured where the manifest says so)."""
+    columns, stop = farm_columns(sites)
+    renders: dict[str, int] = {}
+    wrong: list[str] = []
+    print(f"farm: {sites} sites, {len(columns)} script-built columns, contexts={contexts}")
+    try:
+        async with BrowserPool(
+            DEFAULT_EXECUTABLE,
+            contexts=contexts,
+            page_timeout_s=20,  # services.config.BrowserConfig's default
+            policy=NetPolicy([LOOPBACK]),
+            on_render=lambda outcome, _: count(renders, outcome),
+        ) as pool:
+            cpu, started = Cpu.now(), time.monotonic()
+            results = await asyncio.gather(*(render_column(pool, c, AT) for c, _ in columns))
+            elapsed = time.monotonic() - started
+            for (column, want), facts in zip(columns, results, strict=True):
+                got = facts.latest if facts.measured else f"未能检测 {facts.reason}"
+                print(f"  {want['how']:<11} {want['fault'] or '':<14} {got}  {column.url}")
+                if facts.measured != want["measured"] or (
+                    facts.measured and facts.latest != want["newest"]
+                ):
+                    wrong.append(column.url)
+            print(
+                f"{len(columns)} columns in {elapsed:.1f}s; renders {renders}; browser launches"
+                f" {pool.browser_launches}; {memory()}"
+            )
+            print(f"{Cpu.now().since(cpu, sum(renders.values()))}; wrong {wrong or 'none'}")
+    finally:
+        stop.set()
+    return 1 if wrong else 0
 
 
 def report(counts: dict[str, int], started: float, window: list, pool: BrowserPool) -> None:
@@ -225,12 +331,17 @@ def main() -> int:
     parser.add_argument("--contexts", type=int, default=2)
     parser.add_argument("--recycle-after", type=int, default=50)
     parser.add_argument("--max-seconds", type=float, default=1800.0)
+    parser.add_argument("--farm", type=int, metavar="SITES", help="the sweep's columns instead")
     args = parser.parse_args()
     if not chromium_available(DEFAULT_EXECUTABLE):
         print(f"Chromium not found at {DEFAULT_EXECUTABLE}; install Debian's chromium (make setup)")
         return 2
     if args.pages < 1 or args.contexts < 1 or args.recycle_after < 1 or args.max_seconds <= 0:
         parser.error("--pages, --contexts, --recycle-after and --max-seconds must be positive")
+    if args.farm is not None:
+        if args.farm < 1:
+            parser.error("--farm must be positive")
+        return asyncio.run(bench_farm(args.farm, args.contexts))
     return asyncio.run(bench(args.pages, args.contexts, args.recycle_after, args.max_seconds))
 
 

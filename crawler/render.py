@@ -1,10 +1,13 @@
 """Render script-built column lists in headless Chromium (Debian's, through Playwright).
 
-A bounded pool of browser contexts, each recycled after N pages. Chromium (≈0.65 GB) is launched on
-the first page that needs it and, with `idle_stop_s`, stopped once no page has been rendered for that
-long (a render in progress is never cut). Images, fonts and media are never fetched, and a page may only reach its own origin (a page on the internet must not make the worker
-probe other hosts or its own loopback services). Every page has a hard deadline, so an endless script
-costs one timeout, never the worker. Same-origin iframes are inlined into the returned HTML.
+A bounded pool of browser contexts, each recycled after N pages, each with one tab that goes from
+page to page (a tab is a headless window, dearer than the page in it). Chromium (≈0.65 GB) is
+launched on the first page that needs it and, with `idle_stop_s`, stopped once no page has been
+rendered for that long (a render in progress is never cut). Images, fonts and media are never
+fetched, and a page may only reach its own origin (a page on the internet must not make the worker
+probe other hosts or its own loopback services). Every page has a hard deadline, and a page whose
+script holds its thread is given up after HUNG_S, so an endless script costs seconds of one core,
+never the worker. Same-origin iframes are inlined into the returned HTML.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import asyncio
 import contextlib
 import os
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 from urllib.parse import quote, urljoin, urlsplit
@@ -39,6 +42,28 @@ from crawler.netguard import BLOCKED, NetPolicy
 from crawler.politeness import Gate
 
 DEFAULT_EXECUTABLE = "/usr/bin/chromium"
+# Playwright passes a --disable-features of its own, and Chromium keeps only the last one: ours
+# repeats Playwright's (1.65; test_render checks it still covers it) and adds the omnibox popup's
+# WebUI, two renderers per window (≈0.3 CPU-s and ≈300 MB each tab) a headless page never shows.
+PLAYWRIGHT_DISABLED_FEATURES = (
+    "AimEnabled",
+    "AvoidCorsURLLoaderRestartOnRedirect",
+    "AvoidUnnecessaryBeforeUnloadCheckSync",
+    "DestroyProfileOnBrowserClose",
+    "HttpsFirstBalancedModeAutoEnable",
+    "HttpsUpgrades",
+    "LensOverlay",
+    "MediaRouter",
+    "NetworkTimeServiceQuerying",
+    "OptimizationHints",
+    "PaintHolding",
+    "PreconnectToSearch",
+    "TcpPortRandomizationWin",
+    "ThirdPartyStoragePartitioning",
+    "msEdgeUpdateLaunchServicesPreferredVersion",
+    "msForceBrowserSignIn",
+)
+DISABLED_FEATURES = (*PLAYWRIGHT_DISABLED_FEATURES, "WebUIOmniboxPopup", "WebUIOmniboxAimPopup")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -47,10 +72,16 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    "--disable-features=" + ",".join(DISABLED_FEATURES),
 ]
 BLOCKED_TYPES = {"image", "font", "media"}
 SETTLE_S = 2.0  # longest wait for the network to go quiet after `load`
 QUIET_S = 0.25  # no request in flight for this long = the script has drawn what it loaded
+# A page whose main thread answers no probe for this long while none of its requests is being
+# fetched or queued is held by its own script (an endless loop): a list script runs in
+# milliseconds, and waiting for the page deadline, then trying again, would only spin a CPU core.
+HUNG_S = 3.0
+PROBE_EVERY_S = 0.5
 CLOSE_S = 5.0  # a page or context that does not close within this is abandoned with its browser
 LAUNCH_S = 30.0
 MAX_FRAME_DEPTH = 3
@@ -114,6 +145,7 @@ class RenderResult(msgspec.Struct, omit_defaults=True):
     fetched_at: str | None = None
     frames_merged: int = 0
     blocked: int = 0  # requests refused: images, fonts, media and other origins
+    hung: bool = False  # a timeout because the page's script held its thread: a retry hangs too
 
     def fetch_result(self) -> FetchResult:
         return FetchResult(
@@ -144,13 +176,17 @@ class _Answer(NamedTuple):
 
 
 class _Slot:
-    """One context of the pool, the browser it belongs to, and what its current page may reach."""
+    """One context of the pool, the browser it belongs to, its tab, and what its current page may
+    reach."""
 
     def __init__(self) -> None:
         self.context: BrowserContext | None = None
         self.browser: Browser | None = None
         self.pages = 0
-        self.page: Page | None = None
+        # One tab per context, navigated from page to page: a new tab is a new headless window,
+        # which costs Chromium more CPU than the page rendered in it.
+        self.tab: Page | None = None
+        self.page: Page | None = None  # the tab while it renders a page
         self.start_origin = ""
         self.blocked = 0
         self.failure: str | None = None  # why the guard stopped a request (SSRF policy, loop)
@@ -202,6 +238,7 @@ class BrowserPool:
         self.idle_stop_s = idle_stop_s
         self.on_launch = on_launch  # metrics hook, called after every browser launch
         self.contexts_created = 0
+        self.tabs_opened = 0
         self.browser_launches = 0
         self.idle_stops = 0
         self._renders = 0  # renders started and not finished, waiting for a slot included
@@ -277,10 +314,25 @@ class BrowserPool:
                 self.on_launch()
             return self._browser
 
-    async def _context_for(self, slot: _Slot) -> BrowserContext:
+    async def _tab_for(self, slot: _Slot) -> Page:
+        """The slot's tab, in a new context when the browser changed or the context is used up."""
         browser = await self._browser_now()
-        if slot.context is not None and slot.browser is browser and slot.pages < self.recycle_after:
-            return slot.context
+        if slot.context is None or slot.browser is not browser or slot.pages >= self.recycle_after:
+            await self._new_context(slot, browser)
+        if slot.tab is None:
+            assert slot.context is not None
+            # Bounded: a browser killed while it opens the page never answers.
+            slot.tab = tab = await asyncio.wait_for(slot.context.new_page(), CLOSE_S)
+            self.tabs_opened += 1
+            tab.set_default_timeout(self.page_timeout_s * 1000)
+            # Through the slot, to whichever page the tab is rendering now.
+            tab.on("request", lambda request: slot.traffic.started(request))
+            tab.on("requestfinished", lambda request: slot.traffic.ended(request))
+            tab.on("requestfailed", lambda request: slot.traffic.ended(request))
+            tab.on("crash", lambda _: slot.traffic.crash())
+        return slot.tab
+
+    async def _new_context(self, slot: _Slot, browser: Browser) -> None:
         await self._drop_context(slot)
         slot.context = await browser.new_context(
             service_workers="block",  # a service worker's requests would bypass the route guard
@@ -292,10 +344,9 @@ class BrowserPool:
         slot.browser, slot.pages = browser, 0
         self.contexts_created += 1
         await slot.context.route("**/*", lambda route, request: self._guard(slot, route, request))
-        return slot.context
 
     async def _drop_context(self, slot: _Slot) -> None:
-        context, slot.context = slot.context, None
+        context, slot.context, slot.tab = slot.context, None, None
         if context is None:
             return
         try:
@@ -319,7 +370,8 @@ class BrowserPool:
             allowed.add(_origin(slot.page.main_frame.url))
         blocked = request.resource_type in BLOCKED_TYPES or _origin(request.url) not in allowed
         traffic = slot.traffic  # of the page this request belongs to
-        with contextlib.suppress(PlaywrightError):  # the page may close while a request waits
+        # suppress: the page may close while a request waits
+        with traffic.routing(), contextlib.suppress(PlaywrightError):
             refusal = None if blocked else await self.policy.url_refusal(request.url)
             if blocked or refusal:
                 slot.blocked += 1
@@ -405,9 +457,7 @@ class BrowserPool:
         started = time.monotonic()
         result = RenderResult(url=url, fetched_at=datetime.now(UTC).isoformat(timespec="seconds"))
         try:
-            context = await self._context_for(slot)
-            # Bounded: a browser killed while it opens the page never answers.
-            page = await asyncio.wait_for(context.new_page(), CLOSE_S)
+            page = await self._tab_for(slot)
         except (BrowserUnavailable, PlaywrightError, TimeoutError) as exc:
             # The browser died between pages or will not come back; the next render retries.
             await self._abandon_browser()
@@ -418,26 +468,20 @@ class BrowserPool:
         slot.pages += 1
         slot.page, slot.start_origin, slot.blocked, slot.failure = page, _origin(url), 0, None
         slot.traffic = traffic = _Traffic()
-        traffic.watch(page)
-        page.set_default_timeout(self.page_timeout_s * 1000)
-        crashed = False
-
-        def on_crash(_: Page) -> None:
-            nonlocal crashed
-            crashed = True
-
-        page.on("crash", on_crash)
         try:
             async with asyncio.timeout(self.page_timeout_s):
-                await self._load(page, traffic, result)
+                if await _first_of(self._load(page, traffic, result), _script_hung(page, traffic)):
+                    result.error, result.hung = "timeout", True
         except (TimeoutError, PlaywrightTimeout):
             result.error = "timeout"
         except PlaywrightError as exc:
-            result.error = "crashed" if crashed else _error_code(str(exc))
+            result.error = "crashed" if traffic.crashed else _error_code(str(exc))
         finally:
             result.blocked = slot.blocked
             slot.page = None
-            await self._close_page(slot, page)
+            # A page that timed out or crashed may be stuck; one that answered (an HTTP error
+            # or a WAF wall included) leaves a tab fit for the next page.
+            await self._leave(slot, page, stuck=result.error in TRANSIENT_RENDER_ERRORS)
             traffic.closed.set()  # its requests still waiting or fetching give up their host slots
         if result.error:
             result.error = slot.failure or result.error  # the guard's reason, not ERR_FAILED
@@ -462,7 +506,17 @@ class BrowserPool:
             return
         result.html = html
 
-    async def _close_page(self, slot: _Slot, page: Page) -> None:
+    async def _leave(self, slot: _Slot, page: Page, stuck: bool) -> None:
+        """Stop the page's scripts and requests: a page is left for about:blank, and its tab
+        serves the next page; a `stuck` page (in a script or a request), or one that will not
+        leave, is closed with its tab, and a tab that will not close, with its context."""
+        if not stuck:
+            try:
+                await asyncio.wait_for(page.goto("about:blank"), CLOSE_S)
+                return
+            except (TimeoutError, PlaywrightError):
+                pass
+        slot.tab = None
         try:
             await asyncio.wait_for(page.close(run_before_unload=False), CLOSE_S)
         except (TimeoutError, PlaywrightError):
@@ -482,19 +536,43 @@ class _Traffic:
     a list script, whose data request follows `load` at once."""
 
     def __init__(self) -> None:
-        self.in_flight = 0
+        # By request: an end reported late for the tab's previous page must not count here.
+        self.requests: set[Request] = set()
+        self.crashed = False
         self.queued = 0  # requests waiting for the host's politeness slot
         self.changed = time.monotonic()
+        # Requests in the route guard (being checked, waiting for a slot, fetched) and when one
+        # last came or went: unlike `in_flight`, whose events the page's own thread reports,
+        # this moves while a script holds that thread.
+        self.guarded = 0
+        self.guard_changed = self.changed
         self.closed = asyncio.Event()
 
-    def watch(self, page: Page) -> None:
-        page.on("request", lambda _: self._step(1))
-        page.on("requestfinished", lambda _: self._step(-1))
-        page.on("requestfailed", lambda _: self._step(-1))
+    @contextlib.contextmanager
+    def routing(self) -> Iterator[None]:
+        self.guarded += 1
+        self.guard_changed = time.monotonic()
+        try:
+            yield
+        finally:
+            self.guarded -= 1
+            self.guard_changed = time.monotonic()
 
-    def _step(self, delta: int) -> None:
-        self.in_flight = max(0, self.in_flight + delta)
+    @property
+    def in_flight(self) -> int:
+        return len(self.requests)
+
+    def started(self, request: Request) -> None:
+        self.requests.add(request)
         self.changed = time.monotonic()
+
+    def ended(self, request: Request) -> None:
+        if request in self.requests:
+            self.requests.discard(request)
+            self.changed = time.monotonic()
+
+    def crash(self) -> None:
+        self.crashed = True
 
     async def quiet(self) -> None:
         """Return once nothing has been in flight for QUIET_S, or after SETTLE_S at most; time
@@ -509,6 +587,44 @@ class _Traffic:
             before, now = now, time.monotonic()
             if self.queued:
                 give_up += now - before
+
+
+async def _script_hung(page: Page, traffic: _Traffic) -> bool:
+    """Return True once the page's main thread has left a probe unanswered for HUNG_S with none
+    of the page's requests in the route guard the whole time (DevTools runs an evaluation only
+    between tasks, so a script that never yields leaves it pending, while a synchronous request
+    it waits for is in the guard); runs until cancelled otherwise."""
+    while True:
+        probe = asyncio.ensure_future(page.evaluate("0"))
+        sent = time.monotonic()
+        try:
+            while not probe.done():
+                await asyncio.wait({probe}, timeout=PROBE_EVERY_S)
+                if not probe.done() and not traffic.guarded:
+                    if time.monotonic() - max(sent, traffic.guard_changed) >= HUNG_S:
+                        return True
+        finally:
+            probe.cancel()
+        # Answered or failed (a navigation replaced the document): the thread is free for now.
+        with contextlib.suppress(PlaywrightError, asyncio.CancelledError):
+            probe.result()
+        await asyncio.sleep(PROBE_EVERY_S)
+
+
+async def _first_of(load: Coroutine[Any, Any, None], hung: Coroutine[Any, Any, bool]) -> bool:
+    """Run the page's `load` until it ends or `hung` says the page is stuck; whether it was stuck.
+    The loser is cancelled; an error of `load` is raised here."""
+    loading, watching = asyncio.ensure_future(load), asyncio.ensure_future(hung)
+    try:
+        await asyncio.wait({loading, watching}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        loading.cancel()
+        watching.cancel()
+        await asyncio.wait({loading, watching})
+    if loading.cancelled():
+        return watching.result()
+    loading.result()
+    return False
 
 
 async def _until_closed(closed: asyncio.Event, work: Coroutine[Any, Any, None]) -> None:
@@ -595,8 +711,9 @@ TRANSIENT_RENDER_ERRORS = {"timeout", "crashed"}
 async def _render_list(
     pool: BrowserPool, url: str, at: date
 ) -> tuple[RenderResult, PageFacts | None]:
-    """Render a list page and extract it; a render that timed out, crashed or built no list gets
-    one more try before the column counts as unread (a column is never judged on a bad render)."""
+    """Render a list page and extract it; a render that timed out (but not on a script of its own
+    that never yields), crashed or built no list gets one more try before the column counts as
+    unread (a column is never judged on a bad render)."""
     for attempt in range(2):
         result = await pool.render(url)
         facts = (
@@ -605,7 +722,7 @@ async def _render_list(
             else extract_page(result.html, result.final_url or url, at, kind_hint="list")
         )
         if facts is None:
-            transient = result.error in TRANSIENT_RENDER_ERRORS
+            transient = result.error in TRANSIENT_RENDER_ERRORS and not result.hung
         else:
             shown_blank = facts.blank and facts.blank_reason in BLANK_MARKERS
             transient = not facts.challenge and not facts.items and not shown_blank

@@ -7,17 +7,21 @@ import contextlib
 import json
 import os
 import signal
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
 from aiohttp import web
+from playwright.async_api import async_playwright
 
+from bench.perf_common import descendants
 from crawler.extract import extract_page
 from crawler.listpage import newest
 from crawler.model import ColumnRef
 from crawler.netguard import NetPolicy
 from crawler.politeness import Politeness
 from crawler.render import (
+    DISABLED_FEATURES,
     NO_LIST_REASON,
     BrowserPool,
     BrowserUnavailable,
@@ -136,6 +140,18 @@ class Site:
             "/images/": self._images_page,
             "/foreign/": self._foreign_page,
             "/endless/": lambda: _page("<p>加载中</p><script>while (true) {}</script>"),
+            # Holds its thread for a second, well short of HUNG_S, then builds its list.
+            "/busy/": lambda: inline_json_page(NEWEST["inline"]).replace(
+                "<script>",
+                "<script>var until = Date.now() + 1000; while (Date.now() < until) {}\n",
+                1,
+            ),
+            # Keeps requesting /tick/ from a timer as long as it is open.
+            "/ticking/": lambda: inline_json_page(NEWEST["inline"]).replace(
+                "</body>",
+                "<script>setInterval(function () { fetch('/tick/'); }, 50);</script></body>",
+            ),
+            "/tick/": lambda: "",
             "/blank/": lambda: _page(
                 '<div id="list"></div><script>var d = [];\nfor (var i = 0; i < 1; i++) {'
                 "document.getElementById('list').innerHTML = '<p>暂无信息</p>'; }</script>"
@@ -366,19 +382,85 @@ async def test_http_error_and_bad_url_are_unmeasured(site: Site, pool: BrowserPo
     assert not facts.measured and facts.reason == "栏目地址无效 (bad_url)"
 
 
-async def test_endless_script_times_out_and_the_pool_goes_on(site: Site) -> None:
-    async with BrowserPool(CHROMIUM, contexts=2, page_timeout_s=3, policy=FARM) as pool:
-        loop = asyncio.get_running_loop()
-        started = loop.time()
+async def test_endless_script_times_out_once_and_the_pool_goes_on(site: Site) -> None:
+    # A deadline far off: the page is given up because its script holds its thread, not on it.
+    async with BrowserPool(CHROMIUM, contexts=2, page_timeout_s=60, policy=FARM) as pool:
+        tries = site.hits.count("/endless/")
         endless = asyncio.create_task(render_column(pool, column(site, "/endless/"), AT))
         normal = await pool.render(site.url + "/inline/")
         assert normal.error is None and not endless.done()  # not held up by the other slot
         facts = await endless
         assert not facts.measured and facts.reason == "浏览器渲染超时 (timeout)"
-        assert facts.fetch.error == "timeout" and 3 <= loop.time() - started < 10
+        assert facts.fetch.error == "timeout"
+        assert site.hits.count("/endless/") == tries + 1  # a second try would hang as well
+        hung = await pool.render(site.url + "/endless/")
+        assert hung.error == "timeout" and hung.hung and hung.html is None
         # Both slots render again, the one that timed out included.
         again = await asyncio.gather(*(pool.render(site.url + "/inline/") for _ in range(2)))
         assert [r.error for r in again] == [None, None]
+
+
+async def test_a_script_busy_for_a_moment_is_waited_for(site: Site, pool: BrowserPool) -> None:
+    facts = await render_column(pool, column(site, "/busy/"), AT)
+    assert facts.measured and facts.latest == NEWEST["inline"], facts.reason
+    assert site.hits.count("/busy/") == 1
+
+
+async def test_one_tab_per_context_renders_page_after_page(site: Site) -> None:
+    async with BrowserPool(CHROMIUM, contexts=1, recycle_after=10, policy=FARM) as pool:
+        forms = ["inline", "ajax", "iframe", "docwrite", "inline"]
+        results = [await render_column(pool, column(site, f"/{form}/"), AT) for form in forms]
+        assert [r.latest for r in results] == [NEWEST[form] for form in forms]
+        # A page that answered with an error leaves the tab as fit as a page read.
+        missing = await render_column(pool, column(site, "/no-such-column/"), AT)
+        assert not missing.measured and missing.fetch.status == 404
+        again = await render_column(pool, column(site, "/ajax/"), AT)
+        assert again.measured and again.latest == NEWEST["ajax"]
+        assert pool.tabs_opened == 1 and pool.contexts_created == 1
+
+
+async def test_a_page_read_stops_running_once_returned(site: Site, pool: BrowserPool) -> None:
+    """The tab is kept for the next page, but not the page's scripts: their requests stop."""
+    facts = await render_column(pool, column(site, "/ticking/"), AT)
+    assert facts.measured and facts.latest == NEWEST["inline"], facts.reason
+    await asyncio.sleep(0.3)  # a tick already on its way when the page was left may land
+    ticks = site.hits.count("/tick/")
+    assert ticks >= 1  # the timer ran while the page was open
+    await asyncio.sleep(0.5)  # ten periods of the timer
+    assert site.hits.count("/tick/") == ticks
+
+
+def _cmdline(pid: int) -> bytes:
+    """A process's command line, arguments space-separated (renderers rewrite theirs so)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        return b""  # ended meanwhile
+
+
+async def test_our_disabled_features_still_cover_playwrights() -> None:
+    """Chromium keeps only the last --disable-features, so ours replaces Playwright's own list:
+    it must hold every feature this Playwright disables."""
+    before = set(browser_pids())
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM)
+        try:
+            (pid,) = set(browser_pids()) - before
+            switches = [a for a in _cmdline(pid).split() if a.startswith(b"--disable-features=")]
+        finally:
+            await browser.close()
+    playwrights = set(switches[-1].split(b"=", 1)[1].decode().split(","))
+    assert playwrights and playwrights <= set(DISABLED_FEATURES)
+
+
+async def test_windows_have_no_omnibox_renderers(site: Site) -> None:
+    before = set(browser_pids())  # the module's shared pool may have one running
+    async with BrowserPool(CHROMIUM, contexts=1, policy=FARM) as pool:
+        assert (await pool.render(site.url + "/inline/")).error is None
+        (browser,) = set(browser_pids()) - before
+        commands = [_cmdline(pid) for pid in descendants(browser)]
+        renderers = [command for command in commands if b"--type=renderer" in command]
+        assert renderers and not [c for c in renderers if b"--top-chrome-webui" in c]
 
 
 async def test_contexts_are_recycled(site: Site) -> None:
@@ -506,7 +588,7 @@ async def test_a_closed_page_frees_its_host_slots_for_the_next_render(site: Site
     gate = Politeness(concurrency=2, rate=100)
     async with BrowserPool(CHROMIUM, contexts=1, page_timeout_s=2, gate=gate, policy=FARM) as pool:
         hung = await pool.render(site.url + "/hanging/")
-        assert hung.error == "timeout"
+        assert hung.error == "timeout" and not hung.hung  # waiting on requests: worth a retry
         after = await pool.render(site.url + "/inline/")
         assert after.error is None, after.error
         assert after.html is not None and "关于开展春季安全生产大检查的通知" in after.html
