@@ -52,13 +52,18 @@ class Prober(Protocol):
 class LinkCache(Protocol):
     """Who checks which link in a sweep. `claim` returns None when the caller is to check the URL
     (it must then `settle` or `abandon` it), else the URL's final status (waiting, bounded, while
-    another caller checks it)."""
+    another caller checks it). `hold` says the caller's check will take a while (a re-check);
+    `flush` shares what was settled so far with the other processes of the sweep."""
 
     async def claim(self, url: str) -> LinkStatus | None: ...
+
+    async def hold(self, url: str) -> None: ...
 
     async def settle(self, url: str, status: LinkStatus) -> None: ...
 
     async def abandon(self, url: str) -> None: ...
+
+    async def flush(self) -> None: ...
 
 
 class HeadRefusals(Protocol):
@@ -283,6 +288,9 @@ class MemoryLinkCache:
         except TimeoutError:
             return not_ready(url, self.wait_s)
 
+    async def hold(self, url: str) -> None:
+        pass  # one process: the waiters await the future already
+
     async def settle(self, url: str, status: LinkStatus) -> None:
         future = self._known[url]
         if not future.done():
@@ -292,6 +300,9 @@ class MemoryLinkCache:
         future = self._known.pop(url, None)
         if future is not None and not future.done():
             future.set_result(not_ready(url, 0))
+
+    async def flush(self) -> None:
+        pass  # nothing to share
 
 
 def not_ready(url: str, waited_s: float) -> LinkStatus:
@@ -325,6 +336,7 @@ class LinkChecker:
         """The status of each distinct link of the page (at most max_per_page), in page order."""
         urls = list(dict.fromkeys(links))[: self.max_per_page]
         statuses = await asyncio.gather(*(self._status(url) for url in urls))
+        await self.cache.flush()  # before the page's facts, and the jobs they start, go out
         page_host = urlsplit(page_url).netloc
         return [
             msgspec.structs.replace(
@@ -349,6 +361,7 @@ class LinkChecker:
         first = await self._probe(url)
         if not needs_recheck(first):
             return _link_status(url, first, classify(first), checks=1)
+        await self.cache.hold(url)
         await asyncio.sleep(self.recheck_after_s)  # "later in the sweep": the fault may pass
         second = await self._probe(url)
         outcome = settle_class(first, second)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from checkers.model import Finding, Verdict
-from crawler.model import ColumnFacts, ColumnRef, HomeFacts, LinkSummary
+from crawler.model import ColumnFacts, ColumnRef, HomeFacts, LinkStatus, LinkSummary
 from crawler.model import Probe as Probe  # the probe message: govsweep.results.probe.<site_id>
 
 
@@ -106,3 +106,12 @@ class DeadLetter(msgspec.Struct):
     deliveries: int
     error: str
     data: str  # the job's payload (UTF-8, truncated at 64 KiB)
+
+
+class LinkBatch(msgspec.Struct, omit_defaults=True):
+    """Link checks one crawler process wrote at once to the sweep's link cache
+    (services.bus.link_cache): final statuses, links held for a re-check, holds given up."""
+
+    statuses: list[LinkStatus] = []  # found_on and external are the reader's (per page)
+    held: dict[str, float] = {}  # URL → when its re-check began (Unix time)
+    released: list[str] = []
