@@ -52,10 +52,12 @@ class Prober(Protocol):
 class LinkCache(Protocol):
     """Who checks which link in a sweep. `claim` returns None when the caller is to check the URL
     (it must then `settle` or `abandon` it), else the URL's final status (waiting, bounded, while
-    another caller checks it). `hold` says the caller's check will take a while (a re-check);
+    another caller checks it); `known` is the status at hand, without waiting. `hold` says the caller's check will take a while (a re-check);
     `flush` shares what was settled so far with the other processes of the sweep."""
 
     async def claim(self, url: str) -> LinkStatus | None: ...
+
+    def known(self, url: str) -> LinkStatus | None: ...
 
     async def hold(self, url: str) -> None: ...
 
@@ -288,6 +290,10 @@ class MemoryLinkCache:
         except TimeoutError:
             return not_ready(url, self.wait_s)
 
+    def known(self, url: str) -> LinkStatus | None:
+        future = self._known.get(url)
+        return future.result() if future is not None and future.done() else None
+
     async def hold(self, url: str) -> None:
         pass  # one process: the waiters await the future already
 
@@ -335,7 +341,11 @@ class LinkChecker:
     async def check_page(self, page_url: str, links: Iterable[str]) -> list[LinkStatus]:
         """The status of each distinct link of the page (at most max_per_page), in page order."""
         urls = list(dict.fromkeys(links))[: self.max_per_page]
-        statuses = await asyncio.gather(*(self._status(url) for url in urls))
+        # Most links of a page were met on an earlier page: answered without a task each.
+        known = list(map(self.cache.known, urls))
+        new = [url for url, status in zip(urls, known, strict=True) if status is None]
+        found = iter(await asyncio.gather(*map(self._status, new)) if new else ())
+        statuses = [status if status is not None else next(found) for status in known]
         await self.cache.flush()  # before the page's facts, and the jobs they start, go out
         page_host = urlsplit(page_url).netloc
         return [

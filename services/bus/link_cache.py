@@ -155,6 +155,9 @@ class KvLinkCache:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), min(deadline - now, lease_left))
 
+    def known(self, url: str) -> LinkStatus | None:
+        return self._recall(url)
+
     async def hold(self, url: str) -> None:
         """The link needs a re-check: tell the other processes to wait for its final status."""
         self._held[url] = self._holds[url] = time.time()
@@ -182,20 +185,22 @@ class KvLinkCache:
 
     async def flush(self) -> None:
         """Write what was settled, held or released since the last flush, as one batch."""
+        if not (self._settled or self._holds or self._released):
+            return
         async with self._flushing:  # holds arriving meanwhile go out together in the next batch
             if not (self._settled or self._holds or self._released):
                 return
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
-            batch = LinkBatch(self._settled, self._holds, self._released)
-            self._settled, self._holds, self._released = [], {}, []
+            batch = LinkBatch.of(self._settled, self._holds, self._released)
+            settled, self._settled, self._holds, self._released = self._settled, [], {}, []
             key = f"{self.sweep_id}.{self._writer}-{next(self._batches)}"
             try:
                 await self.kv.put(key, _encode(batch))
             except BaseException:
                 # Kept for the next flush (the job fails and is delivered again meanwhile).
-                self._settled[:0] = batch.statuses
+                self._settled[:0] = settled
                 self._holds = batch.held | self._holds
                 self._released[:0] = batch.released
                 raise
@@ -235,7 +240,7 @@ class KvLinkCache:
     def _note(self, key: str, value: bytes) -> None:
         """A batch heard on the watch (another process's, or one of ours coming back)."""
         batch = _decode(value)
-        for status in batch.statuses:
+        for status in batch.final():
             if status.url not in self._known:  # ours coming back: known, and where it was used
                 self._remember(status.url, status)
             self._wake(status.url)

@@ -244,7 +244,7 @@ async def batches(kv: KeyValue, sweep: str) -> list[LinkBatch]:
 
 async def written(kv: KeyValue, sweep: str) -> Counter[str]:
     """How often each URL's final status was written to the sweep's link cache."""
-    return Counter(status.url for batch in await batches(kv, sweep) for status in batch.statuses)
+    return Counter(status.url for batch in await batches(kv, sweep) for status in batch.final())
 
 
 async def test_workers_share_final_statuses_only(bus: Bus, counting) -> None:
