@@ -46,6 +46,7 @@ FLUSH_AFTER_S = 0.25
 # Statuses a process remembers per sweep (least recently used forgotten first): a forgotten one
 # costs a request again, not a wrong answer. About 15 MB at the limit.
 KNOWN_MAX = 50_000
+BATCH_MAX = 2_000  # statuses per KV value (about 250 KB at most, under the 1 MB message limit)
 HEAD_PREFIX = "nohead"  # keys nohead.<hash of the origin>: hosts that refuse HEAD
 
 _encode = msgspec.json.Encoder().encode
@@ -184,26 +185,27 @@ class KvLinkCache:
             await self.flush()
 
     async def flush(self) -> None:
-        """Write what was settled, held or released since the last flush, as one batch."""
+        """Write what was settled, held or released since the last flush, in one batch (more
+        when over BATCH_MAX statuses)."""
         if not (self._settled or self._holds or self._released):
             return
         async with self._flushing:  # holds arriving meanwhile go out together in the next batch
-            if not (self._settled or self._holds or self._released):
-                return
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
-            batch = LinkBatch.of(self._settled, self._holds, self._released)
-            settled, self._settled, self._holds, self._released = self._settled, [], {}, []
-            key = f"{self.sweep_id}.{self._writer}-{next(self._batches)}"
-            try:
-                await self.kv.put(key, _encode(batch))
-            except BaseException:
-                # Kept for the next flush (the job fails and is delivered again meanwhile).
-                self._settled[:0] = settled
-                self._holds = batch.held | self._holds
-                self._released[:0] = batch.released
-                raise
+            while self._settled or self._holds or self._released:
+                settled, self._settled = self._settled[:BATCH_MAX], self._settled[BATCH_MAX:]
+                batch = LinkBatch.of(settled, self._holds, self._released)
+                self._holds, self._released = {}, []
+                key = f"{self.sweep_id}.{self._writer}-{next(self._batches)}"
+                try:
+                    await self.kv.put(key, _encode(batch))
+                except BaseException:
+                    # Kept for the next flush (the job fails and is delivered again meanwhile).
+                    self._settled[:0] = settled
+                    self._holds = batch.held | self._holds
+                    self._released[:0] = batch.released
+                    raise
 
     async def close(self) -> None:
         await self._flush_quietly()

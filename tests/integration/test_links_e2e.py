@@ -419,3 +419,20 @@ async def test_the_crawler_publishes_compact_link_results(
         assert home.link_tally is not None and len(home.link_tally.ok) == 20 * 8
         summary = summarize_links(home, [])
         assert (summary.checked, summary.broken_home, summary.broken) == (21, 1, [gone])
+
+
+async def test_a_batch_over_the_limit_is_split(
+    bus: Bus, counting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state, base = counting
+    monkeypatch.setattr(link_cache, "BATCH_MAX", 2)
+    kv = await KvLinkCache.bucket(bus.js)
+    cache = KvLinkCache(kv, "sweep8", wait_s=10)
+    links = [f"{base}/p{n}" for n in range(5)]
+    async with Worker(cache).prober as prober:
+        checker = LinkChecker(prober, cache, recheck_after_s=RECHECK_S)
+        await checker.check_page(f"{base}/a", links)
+    await cache.close()
+    written_batches = await batches(kv, "sweep8")
+    assert all(len(batch.final()) <= 2 for batch in written_batches)
+    assert await written(kv, "sweep8") == dict.fromkeys(links, 1)
