@@ -52,8 +52,9 @@ class Prober(Protocol):
 class LinkCache(Protocol):
     """Who checks which link in a sweep. `claim` returns None when the caller is to check the URL
     (it must then `settle` or `abandon` it), else the URL's final status (waiting, bounded, while
-    another caller checks it); `known` is the status at hand, without waiting. `hold` says the caller's check will take a while (a re-check);
-    `flush` shares what was settled so far with the other processes of the sweep."""
+    another caller checks it); `known` is the status at hand, without waiting. `hold` says the
+    caller's check will take a while (a re-check); `flush` shares what was settled so far with the
+    other processes of the sweep."""
 
     async def claim(self, url: str) -> LinkStatus | None: ...
 
@@ -193,6 +194,8 @@ class LinkProber:
         self._owned = session is None
         self.head_refusals = head_refusals or LocalHeadRefusals()
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._heads_tried: set[str] = set()  # hosts whose first HEAD has answered (or failed)
+        self._first_head: dict[str, asyncio.Future[None]] = {}  # host → its first HEAD, out now
 
     async def __aenter__(self) -> LinkProber:
         if self._owned:
@@ -205,14 +208,31 @@ class LinkProber:
 
     async def check(self, url: str) -> FetchResult:
         host = _origin(url)
+        first = self._first_head.get(host)
+        if first is not None:  # whether this new host refuses HEAD is one answer away
+            await asyncio.shield(first)
         if not self.head_refusals.refuses(host):
-            head = await self._request("HEAD", url, host)
+            head = await self._head(url, host)
             if classify(head) == OK or head.error in UNREACHABLE or _refused(head):
                 return head
-            if head.status in HEAD_REFUSED:
-                await self.head_refusals.refused(host)
         # Many servers answer HEAD wrongly (405, 404, 500).
         return await self._request("GET", url, host)
+
+    async def _head(self, url: str, host: str) -> FetchResult:
+        """HEAD; the first one to a host goes alone, so that the links of a host refusing HEAD
+        (a page's worth, checked at once) cost one refused HEAD, not one each."""
+        if host in self._heads_tried:
+            return await self._request("HEAD", url, host)
+        first = self._first_head[host] = asyncio.get_running_loop().create_future()
+        try:
+            head = await self._request("HEAD", url, host)
+            if head.status in HEAD_REFUSED:
+                await self.head_refusals.refused(host)
+        finally:
+            self._heads_tried.add(host)
+            del self._first_head[host]
+            first.set_result(None)
+        return head
 
     @staticmethod
     async def _error(resp: aiohttp.ClientResponse) -> str:
