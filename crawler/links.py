@@ -6,8 +6,9 @@ when a re-check at least `recheck_after_s` later fails as well; the first outcom
 needs a re-check (broken, timeout, 429) is never final and never cached.
 
 Each link is requested with HEAD, and with GET when HEAD did not answer ok (hosts that refuse HEAD
-get GET at once, see HeadRefusals); no body is downloaded. Every request passes the same per-host
-gate as the crawl.
+get GET at once, see HeadRefusals; the first HEAD to a new host goes alone, so that finding a
+refusal costs one request); no body is downloaded. Every request passes the same per-host gate as
+the crawl.
 
 What the crawler publishes about a page's links is compacted (compact_links): the links a checker
 or an inspector must see one by one (broken, unknown, flagged) in full, the others only counted,
