@@ -42,7 +42,7 @@ from services.bus.schema import LinkBatch
 BUCKET = LINKS_BUCKET  # declared by the bus (TTL: a sweep's link statuses are kept a week)
 LOAD_WAIT_S = 10.0  # for a watch's initial values, at most (then callers check for themselves)
 # A settled status waits at most this long to be shared (a page waiting on a re-check ends late).
-FLUSH_AFTER_S = 0.25
+FLUSH_AFTER_S = 1.0
 # Statuses a process remembers per sweep (least recently used forgotten first): a forgotten one
 # costs a request again, not a wrong answer. About 15 MB at the limit.
 KNOWN_MAX = 50_000
