@@ -96,6 +96,7 @@ async def sweep(sites: int, seed: int) -> None:
     print(f"{sites} farm sites (seed {seed}), embedded sweep: {wall:.0f} s wall, {cpu:.0f} s CPU")
     print(f"distinct links per site (summed over sites): {checked / sites:.0f}")
     print(f"links KV ops per site: {total / sites:.1f}  ({dict(sorted(ops.items()))})")
+    print(f"links KV ops per distinct link: {total / checked if checked else 0:.2f}")
     print(f"link-result bytes per site: {sizes['link'] / sites:.0f}")
     print(f"home + column result bytes per site: {sizes['all'] / sites:.0f}")
 

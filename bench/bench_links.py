@@ -9,7 +9,7 @@ the same links, round after round, side by side:
   govsweep  — crawler.links.LinkChecker (per-host politeness gate, classes, per-sweep cache);
   +shared   — the same with services.bus.host_limits.HostLimits (per-host state in NATS KV);
   +KV cache — govsweep with the sweep's link cache in NATS KV (services.bus.link_cache), as the
-              crawler role runs it: a claim and a final status per link (a fresh sweep per round).
+              crawler role runs it: statuses written in batches (a fresh sweep per round).
 Links per second are printed per wall second and per CPU second of this process (one core: the
 event loop is single-threaded), the best round of each. Politeness limits are set high so that
 the checker's own cost is measured, not the waiting it is meant to do.

@@ -6,8 +6,9 @@ when a re-check at least `recheck_after_s` later fails as well; the first outcom
 needs a re-check (broken, timeout, 429) is never final and never cached.
 
 Each link is requested with HEAD, and with GET when HEAD did not answer ok (hosts that refuse HEAD
-get GET at once, see HeadRefusals); no body is downloaded. Every request passes the same per-host
-gate as the crawl.
+get GET at once, see HeadRefusals; the first HEAD to a new host goes alone, so that finding a
+refusal costs one request); no body is downloaded. Every request passes the same per-host gate as
+the crawl.
 
 What the crawler publishes about a page's links is compacted (compact_links): the links a checker
 or an inspector must see one by one (broken, unknown, flagged) in full, the others only counted,
@@ -52,13 +53,21 @@ class Prober(Protocol):
 class LinkCache(Protocol):
     """Who checks which link in a sweep. `claim` returns None when the caller is to check the URL
     (it must then `settle` or `abandon` it), else the URL's final status (waiting, bounded, while
-    another caller checks it)."""
+    another caller checks it); `known` is the status at hand, without waiting. `hold` says the
+    caller's check will take a while (a re-check); `flush` shares what was settled so far with the
+    other processes of the sweep."""
 
     async def claim(self, url: str) -> LinkStatus | None: ...
+
+    def known(self, url: str) -> LinkStatus | None: ...
+
+    async def hold(self, url: str) -> None: ...
 
     async def settle(self, url: str, status: LinkStatus) -> None: ...
 
     async def abandon(self, url: str) -> None: ...
+
+    async def flush(self) -> None: ...
 
 
 class HeadRefusals(Protocol):
@@ -186,6 +195,8 @@ class LinkProber:
         self._owned = session is None
         self.head_refusals = head_refusals or LocalHeadRefusals()
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._heads_tried: set[str] = set()  # hosts whose first HEAD has answered (or failed)
+        self._first_head: dict[str, asyncio.Future[None]] = {}  # host → its first HEAD, out now
 
     async def __aenter__(self) -> LinkProber:
         if self._owned:
@@ -198,14 +209,31 @@ class LinkProber:
 
     async def check(self, url: str) -> FetchResult:
         host = _origin(url)
+        first = self._first_head.get(host)
+        if first is not None:  # whether this new host refuses HEAD is one answer away
+            await asyncio.shield(first)
         if not self.head_refusals.refuses(host):
-            head = await self._request("HEAD", url, host)
+            head = await self._head(url, host)
             if classify(head) == OK or head.error in UNREACHABLE or _refused(head):
                 return head
-            if head.status in HEAD_REFUSED:
-                await self.head_refusals.refused(host)
         # Many servers answer HEAD wrongly (405, 404, 500).
         return await self._request("GET", url, host)
+
+    async def _head(self, url: str, host: str) -> FetchResult:
+        """HEAD; the first one to a host goes alone, so that the links of a host refusing HEAD
+        (a page's worth, checked at once) cost one refused HEAD, not one each."""
+        if host in self._heads_tried:
+            return await self._request("HEAD", url, host)
+        first = self._first_head[host] = asyncio.get_running_loop().create_future()
+        try:
+            head = await self._request("HEAD", url, host)
+            if head.status in HEAD_REFUSED:
+                await self.head_refusals.refused(host)
+        finally:
+            self._heads_tried.add(host)
+            del self._first_head[host]
+            first.set_result(None)
+        return head
 
     @staticmethod
     async def _error(resp: aiohttp.ClientResponse) -> str:
@@ -283,6 +311,13 @@ class MemoryLinkCache:
         except TimeoutError:
             return not_ready(url, self.wait_s)
 
+    def known(self, url: str) -> LinkStatus | None:
+        future = self._known.get(url)
+        return future.result() if future is not None and future.done() else None
+
+    async def hold(self, url: str) -> None:
+        pass  # one process: the waiters await the future already
+
     async def settle(self, url: str, status: LinkStatus) -> None:
         future = self._known[url]
         if not future.done():
@@ -292,6 +327,9 @@ class MemoryLinkCache:
         future = self._known.pop(url, None)
         if future is not None and not future.done():
             future.set_result(not_ready(url, 0))
+
+    async def flush(self) -> None:
+        pass  # nothing to share
 
 
 def not_ready(url: str, waited_s: float) -> LinkStatus:
@@ -324,7 +362,12 @@ class LinkChecker:
     async def check_page(self, page_url: str, links: Iterable[str]) -> list[LinkStatus]:
         """The status of each distinct link of the page (at most max_per_page), in page order."""
         urls = list(dict.fromkeys(links))[: self.max_per_page]
-        statuses = await asyncio.gather(*(self._status(url) for url in urls))
+        # Most links of a page were met on an earlier page: answered without a task each.
+        known = list(map(self.cache.known, urls))
+        new = [url for url, status in zip(urls, known, strict=True) if status is None]
+        found = iter(await asyncio.gather(*map(self._status, new)) if new else ())
+        statuses = [status if status is not None else next(found) for status in known]
+        await self.cache.flush()  # before the page's facts, and the jobs they start, go out
         page_host = urlsplit(page_url).netloc
         return [
             msgspec.structs.replace(
@@ -349,6 +392,7 @@ class LinkChecker:
         first = await self._probe(url)
         if not needs_recheck(first):
             return _link_status(url, first, classify(first), checks=1)
+        await self.cache.hold(url)
         await asyncio.sleep(self.recheck_after_s)  # "later in the sweep": the fault may pass
         second = await self._probe(url)
         outcome = settle_class(first, second)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from checkers.model import Finding, Verdict
-from crawler.model import ColumnFacts, ColumnRef, HomeFacts, LinkSummary
+from crawler.model import ColumnFacts, ColumnRef, HomeFacts, LinkStatus, LinkSummary
 from crawler.model import Probe as Probe  # the probe message: govsweep.results.probe.<site_id>
 
 
@@ -106,3 +106,39 @@ class DeadLetter(msgspec.Struct):
     deliveries: int
     error: str
     data: str  # the job's payload (UTF-8, truncated at 64 KiB)
+
+
+class LinkBatch(msgspec.Struct, omit_defaults=True):
+    """Link checks one crawler process wrote at once to the sweep's link cache
+    (services.bus.link_cache): final statuses, links held for a re-check, holds given up.
+
+    Most links answer a single 200 and nothing else: those are listed by URL only, under the
+    second they were checked (about a third of the bytes of a full LinkStatus)."""
+
+    ok: dict[str, list[str]] = {}  # checked_at → URLs that answered 200 at once, at that second
+    statuses: list[LinkStatus] = []  # every other final status (found_on, external: the reader's)
+    held: dict[str, float] = {}  # URL → when its re-check began (Unix time)
+    released: list[str] = []
+
+    @classmethod
+    def of(
+        cls, settled: list[LinkStatus], held: dict[str, float], released: list[str]
+    ) -> LinkBatch:
+        ok: dict[str, list[str]] = {}
+        full: list[LinkStatus] = []
+        for status in settled:
+            at = status.checked_at
+            if at is not None and status == LinkStatus(status.url, "ok", status=200, checked_at=at):
+                ok.setdefault(at, []).append(status.url)
+            else:
+                full.append(status)
+        return cls(ok, full, held, released)
+
+    def final(self) -> list[LinkStatus]:
+        """The final statuses, in full."""
+        plain = [
+            LinkStatus(url, "ok", status=200, checked_at=at)
+            for at, urls in self.ok.items()
+            for url in urls
+        ]
+        return plain + self.statuses

@@ -38,8 +38,8 @@ from farm.province import generate_province
 from farm.server import FarmServer
 from services.bus import link_cache
 from services.bus.jetstream import RESULTS_STREAM, SUBJECT_HOME, Bus, EmbeddedServer
-from services.bus.link_cache import KvHeadRefusals, KvLinkCache, LinkEntry
-from services.bus.schema import HomeResult, Site, SiteJob
+from services.bus.link_cache import KvHeadRefusals, KvLinkCache
+from services.bus.schema import HomeResult, LinkBatch, Site, SiteJob
 from services.config import LOOPBACK, Config, for_loopback_farm
 from services.roles.crawl_worker import (
     CrawlWorker,
@@ -230,6 +230,23 @@ async def counting():
     await runner.cleanup()
 
 
+async def batches(kv: KeyValue, sweep: str) -> list[LinkBatch]:
+    """Every batch written to the sweep's link cache."""
+    watcher = await kv.watch(f"{sweep}.*")
+    found = []
+    async for entry in watcher:
+        if entry is None:  # every value written so far has arrived
+            break
+        found.append(msgspec.json.decode(entry.value, type=LinkBatch))
+    await watcher.stop()
+    return found
+
+
+async def written(kv: KeyValue, sweep: str) -> Counter[str]:
+    """How often each URL's final status was written to the sweep's link cache."""
+    return Counter(status.url for batch in await batches(kv, sweep) for status in batch.final())
+
+
 async def test_workers_share_final_statuses_only(bus: Bus, counting) -> None:
     state, base = counting
     kv = await KvLinkCache.bucket(bus.js)
@@ -238,13 +255,10 @@ async def test_workers_share_final_statuses_only(bus: Bus, counting) -> None:
     async with workers[0].prober, workers[1].prober, workers[2].prober:
         first = asyncio.create_task(workers[0].checker.check_page(f"{base}/a", links))
         await asyncio.sleep(RECHECK_S / 2)
-        # Mid re-check the bucket holds claims for /gone and /flaky, never their first outcome.
-        cache = workers[0].checker.cache
-        assert isinstance(cache, KvLinkCache)
-        for path in ("/gone", "/flaky"):
-            raw = (await kv.get(cache.key(base + path))).value
-            entry = msgspec.json.decode(raw, type=LinkEntry)
-            assert entry.status is None
+        # Mid re-check the bucket holds /gone and /flaky, never their first outcome.
+        held = [url for batch in await batches(kv, "sweep2") for url in batch.held]
+        assert sorted(held) == [f"{base}/flaky", f"{base}/gone"]
+        assert set(await written(kv, "sweep2")) <= {f"{base}/ok"}
         others = await asyncio.gather(
             *(w.checker.check_page(f"{base}/b{i}", links) for i, w in enumerate(workers[1:]))
         )
@@ -253,6 +267,7 @@ async def test_workers_share_final_statuses_only(bus: Bus, counting) -> None:
         assert [s.outcome for s in statuses] == [OK, BROKEN, OK]
     # Each link was requested by one worker only: HEAD; HEAD + GET twice; HEAD + GET, then HEAD.
     assert state.hits == {"/ok": 1, "/gone": 4, "/flaky": 3}
+    assert await written(kv, "sweep2") == dict.fromkeys(links, 1)
     # Another sweep checks afresh.
     async with Worker(KvLinkCache(kv, "sweep3")).prober as prober:
         checker = LinkChecker(prober, KvLinkCache(kv, "sweep3"), recheck_after_s=RECHECK_S)
@@ -264,7 +279,8 @@ async def test_a_dead_workers_claim_is_taken_over_and_waiting_is_bounded(bus: Bu
     kv = await KvLinkCache.bucket(bus.js)
     url = "http://127.0.0.1:9/x"
     crashed = KvLinkCache(kv, "sweep4", wait_s=0.3, lease_s=0.5)
-    assert await crashed.claim(url) is None  # claimed, then the worker died
+    assert await crashed.claim(url) is None
+    await crashed.hold(url)  # its re-check began, then the worker died
     waiting = KvLinkCache(kv, "sweep4", wait_s=0.3, lease_s=60)
     status = await waiting.claim(url)  # within the lease: wait, bounded, then "unknown"
     assert status is not None and status.outcome == UNKNOWN and "not_ready" in status.error
@@ -273,6 +289,7 @@ async def test_a_dead_workers_claim_is_taken_over_and_waiting_is_bounded(bus: Bu
     assert await taker.claim(url) is None  # the lease ran out: ours to check
     final = LinkStatus(url=url, outcome=BROKEN, status=404, checks=2)
     await taker.settle(url, final)
+    await taker.flush()
     assert await waiting.claim(url) == final
 
 
@@ -302,8 +319,10 @@ async def test_a_process_asks_the_bucket_once_per_unique_link(bus: Bus, counting
             *(worker.checker.check_page(f"{base}/a{n}", links) for n in range(2))
         )
         pages += [await worker.checker.check_page(f"{base}/b{n}", links) for n in range(2)]
-    # One claim per unique link, one final status each; nothing read back or polled.
-    assert first.ops == {"watch": 1, "create": len(links), "put": len(links)}
+    # Each unique link's final status written once, in a few batches (the hold of /gone, the
+    # pages' ends, a timed flush); nothing read back or polled.
+    assert set(first.ops) == {"watch", "put"} and first.ops["put"] <= 4
+    assert await written(kv, "sweep5") == dict.fromkeys(links, 1)
     # Another process, later in the sweep: every status is known from its watch, no KV op.
     second = CountedKv(kv)
     other = KvLinkCache(cast(KeyValue, second), "sweep5", wait_s=10)
@@ -345,24 +364,22 @@ async def test_a_host_refusing_head_gets_get_from_every_process(bus: Bus, counti
         await r.close()
 
 
-async def test_a_process_that_forgot_a_link_still_gets_its_status(
+async def test_a_process_keeps_the_links_it_uses_and_rechecks_a_forgotten_one(
     bus: Bus, counting, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     state, base = counting
-    monkeypatch.setattr(link_cache, "LOCAL_MAX", 2)
-    monkeypatch.setattr(link_cache, "MIRROR_MAX", 2)
+    monkeypatch.setattr(link_cache, "KNOWN_MAX", 3)
     kv = await KvLinkCache.bucket(bus.js)
-    counted = CountedKv(kv)
-    cache = KvLinkCache(cast(KeyValue, counted), "sweep6", wait_s=10)
-    links = [f"{base}/p{n}" for n in range(6)]
+    cache = KvLinkCache(kv, "sweep6", wait_s=10)
     async with Worker(cache).prober as prober:
         checker = LinkChecker(prober, cache, recheck_after_s=RECHECK_S)
-        for page in ("a", "b"):
-            statuses = await checker.check_page(f"{base}/{page}", links)
-            assert [s.outcome for s in statuses] == [OK] * 6
-    # Forgotten answers were read back from the bucket, never checked again.
-    assert state.hits == {f"/p{n}": 1 for n in range(6)}
-    assert counted.ops["create"] >= 6 and counted.ops["put"] == 6
+        pages = [["/p0", "/p1", "/p2"], ["/p0"], ["/p3"], ["/p0", "/p1"]]
+        for n, paths in enumerate(pages):
+            statuses = await checker.check_page(f"{base}/{n}", [base + p for p in paths])
+            assert [s.outcome for s in statuses] == [OK] * len(paths)
+    # /p0, asked for again, was kept; /p1, the least recently used, was forgotten and checked
+    # again (a request, never a wrong answer).
+    assert state.hits == {"/p0": 1, "/p1": 2, "/p2": 1, "/p3": 1}
     await cache.close()
 
 
@@ -385,8 +402,10 @@ async def test_the_crawler_publishes_compact_link_results(
             if site_id.endswith("1"):
                 ops = +kv.ops
         await worker.close()
-    # The second site's links were known in this process: no KV operation, no request.
-    assert kv.ops == ops and ops["create"] == ops["put"] == 21
+    # The second site's links were known in this process: no KV operation, no request. The
+    # first site's: each status written once, in a few batches.
+    assert kv.ops == ops and set(ops) == {"watch", "put"} and ops["put"] <= 3
+    assert sum((await written(kv.kv, "sweep7")).values()) == 21
     assert state.hits["/p0"] == 1 and state.hits["/gone"] == 4
     for home in homes:
         # On the stream: the broken link in full, with its page; the 20 OK ones as digests.
@@ -400,3 +419,20 @@ async def test_the_crawler_publishes_compact_link_results(
         assert home.link_tally is not None and len(home.link_tally.ok) == 20 * 8
         summary = summarize_links(home, [])
         assert (summary.checked, summary.broken_home, summary.broken) == (21, 1, [gone])
+
+
+async def test_a_batch_over_the_limit_is_split(
+    bus: Bus, counting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state, base = counting
+    monkeypatch.setattr(link_cache, "BATCH_MAX", 2)
+    kv = await KvLinkCache.bucket(bus.js)
+    cache = KvLinkCache(kv, "sweep8", wait_s=10)
+    links = [f"{base}/p{n}" for n in range(5)]
+    async with Worker(cache).prober as prober:
+        checker = LinkChecker(prober, cache, recheck_after_s=RECHECK_S)
+        await checker.check_page(f"{base}/a", links)
+    await cache.close()
+    written_batches = await batches(kv, "sweep8")
+    assert all(len(batch.final()) <= 2 for batch in written_batches)
+    assert await written(kv, "sweep8") == dict.fromkeys(links, 1)

@@ -328,6 +328,16 @@ async def test_a_host_that_refuses_head_gets_get_at_once(site: Site) -> None:
     assert [method for method, _ in site.hits["/ok"]] == ["GET"]
 
 
+async def test_a_new_host_refusing_head_is_asked_with_head_once(site: Site) -> None:
+    async with prober() as p:
+        # A page's links on a host not met before, checked at once: one HEAD finds the refusal.
+        await checker(p).check_page(
+            site.base + "/", [f"{site.base}/head405?n={n}" for n in range(6)]
+        )
+    methods = [method for method, _ in site.hits["/head405"]]
+    assert methods.count("HEAD") == 1 and methods.count("GET") == 6
+
+
 def _compacted(facts: HomeFacts | ColumnFacts) -> HomeFacts | ColumnFacts:
     links, tally = compact_links(facts.links)
     return msgspec.structs.replace(facts, links=links, link_tally=tally)
